@@ -1,0 +1,92 @@
+import * as z from 'zod/mini';
+import { SmsError } from '../errors.js';
+import type { SmsProviderName } from '../types.js';
+
+/** Twilio Account SID: "AC" + 32 hex. */
+export const ACCOUNT_SID_RE = /^AC[0-9a-fA-F]{32}$/;
+/** Twilio Messaging Service SID: "MG" + 32 hex. */
+export const MESSAGING_SERVICE_SID_RE = /^MG[0-9a-fA-F]{32}$/;
+/** E.164 phone number. */
+export const E164_RE = /^\+[1-9]\d{1,14}$/;
+/** Alphanumeric sender id: 1–11 letters, digits or spaces, at least one letter. */
+export const ALPHANUMERIC_SENDER_RE = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
+
+/** A tenant's Twilio credentials and sender (stored encrypted). */
+export interface TwilioConfig {
+  accountSid: string;
+  authToken: string;
+  /** E.164 number, Messaging Service SID (MG…), or alphanumeric sender id. */
+  fromNumber: string;
+}
+
+/** The platform's MSG91 account. */
+export interface Msg91Config {
+  authKey: string;
+  /** 6-letter DLT header, e.g. "LDMTRX" (informational, validated when given). */
+  senderId?: string;
+  /** Default flow template when the message names none. */
+  templateId?: string;
+  /** Variable that carries message.body when no variables are given; default "body". */
+  bodyVariable?: string;
+  shortUrl?: boolean;
+}
+
+const nonEmpty = () => z.string().check(z.trim(), z.minLength(1, 'is required'));
+
+/** zod schema of `TwilioConfig`. */
+export const twilioConfigSchema = z.object({
+  accountSid: z.string().check(z.trim(), z.regex(ACCOUNT_SID_RE, 'must be "AC" followed by 32 hex characters')),
+  authToken: z.string().check(z.trim(), z.minLength(8, 'must be at least 8 characters')),
+  fromNumber: z.string().check(
+    z.trim(),
+    z.refine(
+      (v) => E164_RE.test(v) || MESSAGING_SERVICE_SID_RE.test(v) || ALPHANUMERIC_SENDER_RE.test(v),
+      'must be an E.164 number (+14155552671), a Messaging Service SID (MG…) or an alphanumeric sender id (1–11 characters)',
+    ),
+  ),
+});
+
+/** zod schema of `Msg91Config`. */
+export const msg91ConfigSchema = z.object({
+  authKey: nonEmpty(),
+  senderId: z.optional(z.string().check(z.regex(/^[A-Za-z]{6}$/, 'must be a 6-letter DLT header, e.g. "LDMTRX"'))),
+  templateId: z.optional(nonEmpty()),
+  bodyVariable: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a variable name'))),
+  shortUrl: z.optional(z.boolean()),
+});
+
+/** Keys whose values are secrets: never echoed in an error. */
+const SECRET_KEYS = new Set(['authToken', 'authKey']);
+
+/** Describes validation issues by path and rule only, never by value. */
+function describeIssues(prefix: string, issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((i) => {
+      const path = i.path.length ? `${prefix}.${i.path.map(String).join('.')}` : prefix;
+      const last = String(i.path[i.path.length - 1] ?? '');
+      const msg =
+        i.code === 'invalid_type' && (i as { input?: unknown }).input === undefined
+          ? 'is required'
+          : SECRET_KEYS.has(last) && i.code !== 'too_small'
+            ? 'is invalid'
+            : i.message;
+      return `${path} ${msg}`;
+    })
+    .join('; ');
+}
+
+/** Validates `input` against `schema`, or throws `SmsError('invalid_config')` naming each bad field. */
+export function parseConfig<T>(
+  schema: z.ZodMiniType<T>,
+  input: unknown,
+  prefix: string,
+  provider?: SmsProviderName,
+): T {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  throw new SmsError({
+    code: 'invalid_config',
+    message: `Invalid ${prefix}: ${describeIssues(prefix, r.error.issues)}`,
+    ...(provider ? { provider } : {}),
+  });
+}

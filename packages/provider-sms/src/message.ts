@@ -1,0 +1,90 @@
+import { SmsError } from './errors.js';
+import type { SmsEncoding, SmsMessage, SmsProviderName } from './types.js';
+
+/** Longest body Twilio accepts (JavaScript string length), error 21617 beyond it. */
+export const MAX_BODY_LENGTH = 1600;
+
+/** A message that passed the local checks, with its recipient in E.164. */
+export interface CheckedMessage {
+  to: string;
+  body: string;
+  segments: number;
+  encoding: SmsEncoding;
+}
+
+/** Segment count and encoding of a body, as Twilio counts them (GSM-7 153/160, UCS-2 67/70). */
+export interface SegmentInfo {
+  segments: number;
+  encoding: SmsEncoding;
+}
+
+type PhoneLib = typeof import('libphonenumber-js/min');
+type SegmentsLib = typeof import('sms-segments-calculator');
+
+let phoneLib: Promise<PhoneLib> | undefined;
+let segmentsLib: Promise<SegmentsLib> | undefined;
+
+// Both libraries cost tens of milliseconds at import: load them on first use.
+const loadPhoneLib = (): Promise<PhoneLib> => {
+  phoneLib ??= import('libphonenumber-js/min');
+  return phoneLib;
+};
+const loadSegmentsLib = (): Promise<SegmentsLib> => {
+  segmentsLib ??= import('sms-segments-calculator').then(
+    (m) => ((m as { default?: SegmentsLib }).default ?? m) as SegmentsLib,
+  );
+  return segmentsLib;
+};
+
+/** Counts the segments and picks the encoding of a body. */
+export async function countSegments(body: string): Promise<SegmentInfo> {
+  const { SegmentedMessage } = await loadSegmentsLib();
+  const seg = new SegmentedMessage(body, 'auto');
+  return { segments: Math.max(1, seg.segmentsCount), encoding: seg.encodingName };
+}
+
+/** Normalizes a recipient to E.164 ('+' and digits) or throws `invalid_recipient`. */
+export async function normalizeRecipient(to: unknown, provider?: SmsProviderName): Promise<string> {
+  const fail = (why: string) =>
+    new SmsError({ code: 'invalid_recipient', message: `message.to ${why}`, ...(provider ? { provider } : {}) });
+  if (typeof to !== 'string') throw fail('must be a string in E.164 format, e.g. "+14155552671"');
+  const compact = to.trim().replace(/[\s\-.()]/g, '');
+  if (!compact.startsWith('+')) {
+    throw fail('must start with "+" and a country code (E.164); no default region is guessed');
+  }
+  if (!/^\+[1-9]\d{1,14}$/.test(compact)) throw fail('is not an E.164 phone number');
+  const { isPossiblePhoneNumber } = await loadPhoneLib();
+  if (!isPossiblePhoneNumber(compact)) throw fail('is not a possible phone number');
+  return compact;
+}
+
+/** Runs the local checks before any network call: recipient, body, template shape. */
+export async function checkMessage(message: SmsMessage, provider?: SmsProviderName): Promise<CheckedMessage> {
+  const invalid = (why: string) =>
+    new SmsError({ code: 'invalid_message', message: why, ...(provider ? { provider } : {}) });
+  if (typeof message !== 'object' || message === null) throw invalid('message must be an object');
+  const to = await normalizeRecipient(message.to, provider);
+  const { body } = message;
+  if (typeof body !== 'string') throw invalid('message.body must be a string');
+  if (body.trim().length === 0) throw invalid('message.body is empty');
+  if (body.length > MAX_BODY_LENGTH) {
+    throw invalid(`message.body is ${body.length} characters; the maximum is ${MAX_BODY_LENGTH}`);
+  }
+  const { template, reference } = message;
+  if (template !== undefined) {
+    if (typeof template !== 'object' || template === null) throw invalid('message.template must be an object');
+    if (template.id !== undefined && (typeof template.id !== 'string' || template.id.length === 0)) {
+      throw invalid('message.template.id must be a non-empty string');
+    }
+    if (template.variables !== undefined) {
+      if (typeof template.variables !== 'object' || template.variables === null) {
+        throw invalid('message.template.variables must be an object of strings');
+      }
+      for (const [k, v] of Object.entries(template.variables)) {
+        if (typeof v !== 'string') throw invalid(`message.template.variables.${k} must be a string`);
+      }
+    }
+  }
+  if (reference !== undefined && typeof reference !== 'string') throw invalid('message.reference must be a string');
+  return { to, body, ...(await countSegments(body)) };
+}

@@ -1,0 +1,81 @@
+/** Which provider sent (or would send) a message. */
+export type SmsProviderName = 'twilio' | 'msg91';
+
+/** One SMS to send. */
+export interface SmsMessage {
+  /** E.164, e.g. "+919876543210". Spaces, dashes, dots and parentheses are stripped; no leading '+' → invalid_recipient. */
+  to: string;
+  /** Rendered text: what Twilio sends, and MSG91's `bodyVariable` when no template variables are given. */
+  body: string;
+  /** Template-based providers (MSG91 Flow / India DLT). */
+  template?: {
+    /** MSG91 flow/template id; falls back to the config's templateId. */
+    id?: string;
+    variables?: Record<string, string>;
+  };
+  /** Caller's id (e.g. a notification id); MSG91 sends it as CRQID. */
+  reference?: string;
+}
+
+/** Message status as the providers name it (Twilio's vocabulary). */
+export type SmsStatus =
+  | 'accepted'
+  | 'scheduled'
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'delivered'
+  | 'undelivered'
+  | 'failed'
+  | 'canceled'
+  | 'read'
+  | 'partially_delivered';
+
+/** Character encoding a message is sent in. */
+export type SmsEncoding = 'GSM-7' | 'UCS-2';
+
+/** What a successful `send()` resolves with. */
+export interface SmsSendResult {
+  /** Twilio SID (SM…) or MSG91 request id. */
+  messageId: string;
+  provider: SmsProviderName;
+  /** Twilio's own status; MSG91 success → 'queued'. */
+  status: SmsStatus;
+  /** Twilio num_segments when given, else computed locally. */
+  segments: number;
+  encoding: SmsEncoding;
+}
+
+/** Per-call options of `send()` and `verify()`. */
+export interface SmsCallOptions {
+  /** Cancels the HTTP request (not just the wait). */
+  signal?: AbortSignal;
+}
+
+/** An SMS provider: Twilio or MSG91. */
+export interface SmsProvider {
+  readonly name: SmsProviderName;
+  /** Sends one message; throws `SmsError` on failure. */
+  send(message: SmsMessage, options?: SmsCallOptions): Promise<SmsSendResult>;
+  /** Checks the credentials; throws `SmsError` when they are bad. */
+  verify(options?: SmsCallOptions): Promise<void>;
+}
+
+/** A pino-style logger. It never receives secrets. */
+export interface Logger {
+  debug(fields: Record<string, unknown>, msg?: string): void;
+  info(fields: Record<string, unknown>, msg?: string): void;
+  warn(fields: Record<string, unknown>, msg?: string): void;
+  error(fields: Record<string, unknown>, msg?: string): void;
+}
+
+/** Options shared by both providers. */
+export interface ProviderOptions {
+  /** Per-request timeout; default 10 000 ms. */
+  timeoutMs?: number;
+  /** Emulators/tests. Twilio default 'https://api.twilio.com'; MSG91 default 'https://control.msg91.com'. */
+  apiBaseUrl?: string;
+  /** Twilio: sent as StatusCallback with every message. */
+  statusCallbackUrl?: string;
+  logger?: Logger;
+}
