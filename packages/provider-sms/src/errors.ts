@@ -106,7 +106,7 @@ const SECRET_PATTERNS: RegExp[] = [
   /(authorization["']?\s*[:=]\s*["']?)(basic|bearer)\s+[A-Za-z0-9+/=._~-]+/gi,
   /\b(basic|bearer)\s+[A-Za-z0-9+/=]{12,}/gi,
   /([?&](?:authkey|auth_key|token|password|key)=)[^&\s"']+/gi,
-  /(authkey["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
+  /(authkey["']?\s*[:=]\s*["']?)[^\s"',}&[]+/gi,
   /(\/\/)[^/\s:@]+:[^/\s@]+@/g,
 ];
 
