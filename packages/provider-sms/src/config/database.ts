@@ -1,0 +1,147 @@
+import { SmsError } from '../errors.js';
+
+/** The result of a query: its rows (all the store needs). */
+export interface QueryResultLike {
+  // biome-ignore lint/suspicious/noExplicitAny: rows are whatever the driver returns; the store maps them.
+  rows: any[];
+}
+
+/** The minimal database handle the store needs; `pg.Pool`, `pg.Client` and PGlite all satisfy it. */
+export interface Queryable {
+  query(text: string, params?: unknown[]): Promise<QueryResultLike>;
+}
+
+/** A `Queryable` that runs a callback in one transaction itself (PGlite's `transaction()`). */
+export interface TransactionalQueryable extends Queryable {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+interface PoolLike extends Queryable {
+  connect(): Promise<Queryable & { release(err?: Error | boolean): void }>;
+  totalCount: number;
+}
+
+const isPool = (db: Queryable): db is PoolLike =>
+  typeof (db as Partial<PoolLike>).connect === 'function' &&
+  typeof (db as Partial<PoolLike>).totalCount === 'number';
+
+const hasTransaction = (db: Queryable): db is TransactionalQueryable =>
+  typeof (db as Partial<TransactionalQueryable>).transaction === 'function';
+
+// A single connection (pg.Client or any other plain Queryable) runs one transaction at a time.
+const connectionLocks = new WeakMap<object, Promise<unknown>>();
+
+async function runInTransaction<T>(conn: Queryable, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  await conn.query('BEGIN');
+  try {
+    const result = await fn(conn);
+    await conn.query('COMMIT');
+    return result;
+  } catch (err) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Runs `fn` in one transaction: PGlite's `transaction()`, a client checked out of a `pg.Pool`, or
+ * BEGIN/COMMIT on a single connection (serialized per connection).
+ */
+export async function withTransaction<T>(db: Queryable, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  if (hasTransaction(db)) return db.transaction(fn);
+  if (isPool(db)) {
+    const client = await db.connect();
+    let broken: Error | undefined;
+    try {
+      return await runInTransaction(client, fn);
+    } catch (err) {
+      // A failed ROLLBACK leaves the connection unusable: destroy it rather than return it to the pool.
+      broken = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+  const previous = connectionLocks.get(db) ?? Promise.resolve();
+  const run = previous.then(
+    () => runInTransaction(db, fn),
+    () => runInTransaction(db, fn),
+  );
+  const settled = run.catch(() => undefined);
+  connectionLocks.set(db, settled);
+  try {
+    return await run;
+  } finally {
+    if (connectionLocks.get(db) === settled) connectionLocks.delete(db);
+  }
+}
+
+/** Where to open the database: a server URL (`DATABASE_URL`) or embedded PGlite (in memory, or a data dir). */
+export interface OpenDatabaseOptions {
+  /** `postgres://…`: a real PostgreSQL server through `pg.Pool`. Absent → embedded PGlite. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory; absent → in memory. Ignored with `databaseUrl`. */
+  dataDir?: string | undefined;
+  /** `pg.Pool` size (default 10). */
+  maxConnections?: number;
+  /** Receives idle-connection errors of the pool (which would otherwise crash the process). */
+  onError?: (err: Error) => void;
+}
+
+/** A dedicated connection for `listenForChanges` (a `pg.Client`, or the PGlite instance itself). */
+export interface ListenConnection {
+  connection: Queryable;
+  close(): Promise<void>;
+}
+
+/** An open database: the `Queryable` to pass to `migrate`/`createPostgresConfigStore`, and how to close it. */
+export interface OpenDatabase {
+  kind: 'pglite' | 'postgres';
+  db: Queryable;
+  /** Opens a dedicated connection for LISTEN (PGlite: the same instance; closing it is a no-op). */
+  openListenConnection(): Promise<ListenConnection>;
+  close(): Promise<void>;
+}
+
+/** Opens PGlite (default; in memory or `dataDir`) or, given `databaseUrl`, a `pg.Pool`; both drivers load lazily. */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenDatabase> {
+  const onError = options.onError ?? (() => undefined);
+  if (options.databaseUrl) {
+    const url = options.databaseUrl;
+    const pg = (await import('pg')).default;
+    const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+    pool.on('error', onError);
+    try {
+      await pool.query('SELECT 1');
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw new SmsError({
+        code: 'provider_unavailable',
+        message: 'Could not connect to DATABASE_URL',
+        outcome: 'not_sent',
+        cause: err,
+      });
+    }
+    return {
+      kind: 'postgres',
+      db: pool,
+      async openListenConnection() {
+        const client = new pg.Client({ connectionString: url });
+        client.on('error', onError);
+        await client.connect();
+        return { connection: client, close: () => client.end() };
+      },
+      close: () => pool.end(),
+    };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
+  return {
+    kind: 'pglite',
+    db: db as unknown as Queryable,
+    async openListenConnection() {
+      return { connection: db as unknown as Queryable, close: async () => undefined };
+    },
+    close: () => db.close(),
+  };
+}
