@@ -1,0 +1,130 @@
+// X-Twilio-Signature, reimplemented from the twilio SDK (lib/webhooks/webhooks.js, v6) so that
+// verifying a webhook never loads the SDK: base64(HMAC-SHA1(authToken, url + Σ sorted key+value)).
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parse as parseQuerystring, stringify as stringifyQuerystring } from 'node:querystring';
+
+/** POST parameters of a Twilio request: a record (arrays for repeated keys) or the parsed form body. */
+export type TwilioSignatureParams =
+  | URLSearchParams
+  | Readonly<Record<string, string | number | boolean | readonly (string | number | boolean)[]>>;
+
+function toRecord(params: TwilioSignatureParams | null | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!params) return out;
+  const add = (key: string, value: unknown) => {
+    const list = out.get(key);
+    if (list) list.push(String(value));
+    else out.set(key, [String(value)]);
+  };
+  if (params instanceof URLSearchParams) {
+    for (const [k, v] of params) add(k, v);
+    return out;
+  }
+  for (const key of Object.keys(params)) {
+    const v = params[key];
+    if (Array.isArray(v)) {
+      out.set(key, []);
+      for (const x of v) add(key, x);
+    } else add(key, v);
+  }
+  return out;
+}
+
+/** Twilio's X-Twilio-Signature of a request: base64 HMAC-SHA1 of the URL followed by every POST param (sorted key + value). */
+export function computeTwilioSignature(
+  authToken: string,
+  url: string,
+  params?: TwilioSignatureParams | null,
+): string {
+  const record = toRecord(params);
+  let data = url;
+  // Like the SDK: keys in code-unit order; a repeated key contributes each distinct value, sorted.
+  for (const key of [...record.keys()].sort()) {
+    const values = record.get(key)!;
+    if (values.length === 1) data += key + values[0];
+    else for (const v of [...new Set(values)].sort()) data += key + v;
+  }
+  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
+}
+
+interface UrlParts {
+  scheme: string;
+  userInfo: string;
+  host: string;
+  port: string;
+  rest: string;
+}
+
+// Splits a URL without normalizing it, so path and query keep the exact characters Twilio signed.
+function splitUrl(url: string): UrlParts | null {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i.exec(url);
+  if (!match) return null;
+  const [prefix, scheme = '', authority = ''] = match;
+  const userInfoEnd = authority.lastIndexOf('@');
+  const hostAndPort = authority.slice(userInfoEnd + 1);
+  const portStart = hostAndPort.indexOf(':', hostAndPort.lastIndexOf(']') + 1);
+  return {
+    scheme,
+    userInfo: authority.slice(0, userInfoEnd + 1),
+    host: portStart === -1 ? hostAndPort : hostAndPort.slice(0, portStart),
+    port: portStart === -1 ? '' : hostAndPort.slice(portStart),
+    rest: url.slice(prefix.length),
+  };
+}
+
+function addPort(url: string): string {
+  const p = splitUrl(url);
+  if (!p || p.port) return url;
+  const port = p.scheme.toLowerCase() === 'https://' ? ':443' : ':80';
+  return p.scheme + p.userInfo + p.host + port + p.rest;
+}
+
+function removePort(url: string): string {
+  const p = splitUrl(url);
+  return p ? p.scheme + p.userInfo + p.host + p.rest : url;
+}
+
+function withLegacyQuerystring(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1 || q === url.length - 1) return url;
+  return `${url.slice(0, q)}?${stringifyQuerystring(parseQuerystring(url.slice(q + 1)))}`;
+}
+
+/** Constant-time string comparison (timingSafeEqual on equal-length buffers; the length of a signature is not secret). */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf-8');
+  const y = Buffer.from(b, 'utf-8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The URLs a signature is checked against, in the SDK's order: as received ±port, then `new URL()`-normalized ±port ±legacy query. */
+export function twilioSignatureUrlCandidates(url: string): string[] {
+  const out = [removePort(url), addPort(url)];
+  let normalized: string;
+  try {
+    normalized = new URL(url).toString();
+  } catch {
+    return [...new Set(out)];
+  }
+  const without = removePort(normalized);
+  const withPort = addPort(normalized);
+  out.push(without, withPort, withLegacyQuerystring(without), withLegacyQuerystring(withPort));
+  return [...new Set(out)];
+}
+
+/** True when `signature` (X-Twilio-Signature) matches, exactly as the SDK's `validateRequest(authToken, signature, url, params)`. */
+export function validateTwilioSignature(
+  authToken: string,
+  signature: string | null | undefined,
+  url: string,
+  params?: TwilioSignatureParams | null,
+): boolean {
+  if (!authToken) return false;
+  const header = signature ?? '';
+  let ok = false;
+  // Check every candidate (no early exit): the work done does not depend on which one matched.
+  for (const candidate of twilioSignatureUrlCandidates(url)) {
+    if (safeEqual(header, computeTwilioSignature(authToken, candidate, params))) ok = true;
+  }
+  return ok;
+}
