@@ -1,0 +1,154 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { SmsError } from '../errors.js';
+import { basicAuth, DEFAULT_TIMEOUT_MS, type HttpRequest, httpRequest, parseRetryAfter } from '../http.js';
+
+/** Twilio's REST API host, used when no `apiBaseUrl` is given. */
+export const DEFAULT_TWILIO_API_BASE_URL = 'https://api.twilio.com';
+
+/**
+ * Per-call state shared by a provider call and the httpClient: the caller's signal goes in, facts about
+ * the response come out (the SDK's `RestException` carries no headers, so `Retry-After` is read here).
+ */
+export interface TwilioCallContext {
+  signal?: AbortSignal | undefined;
+  /** HTTP status of the last response of this call. */
+  httpStatus?: number;
+  /** From `Retry-After` of the last response, when it had one. */
+  retryAfterMs?: number;
+}
+
+/** The options the twilio SDK passes to `httpClient.request()` (see twilio/lib/base/BaseTwilio.js). */
+export interface TwilioSdkRequest {
+  method: string;
+  uri: string;
+  username?: string;
+  password?: string;
+  authStrategy?: { getAuthString(): Promise<string> };
+  headers?: Record<string, string | undefined>;
+  params?: Record<string, unknown>;
+  data?: Record<string, unknown>;
+  timeout?: number;
+  allowRedirects?: boolean;
+  logLevel?: string;
+}
+
+/** What the SDK expects back from `httpClient.request()`: it parses `body` itself and raises `RestException`. */
+export interface TwilioSdkResponse {
+  statusCode: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** An object with the SDK's `httpClient` shape. */
+export interface TwilioHttpClient {
+  request(opts: TwilioSdkRequest): Promise<TwilioSdkResponse>;
+}
+
+/** Options of `createTwilioHttpClient`. */
+export interface TwilioHttpClientOptions {
+  /** Replaces scheme, host and port of every SDK URL (path and query are kept); default https://api.twilio.com. */
+  apiBaseUrl?: string;
+  /** Per-request timeout; default 10 000 ms. */
+  timeoutMs?: number;
+}
+
+const calls = new AsyncLocalStorage<TwilioCallContext>();
+
+/** Runs `fn` with a per-call context that the Twilio httpClient reads (signal) and fills (status, Retry-After). */
+export function runTwilioCall<T>(ctx: TwilioCallContext, fn: () => Promise<T>): Promise<T> {
+  return calls.run(ctx, fn);
+}
+
+/** Form-encodes values like the SDK (qs with `arrayFormat: 'repeat'`): repeated keys for arrays, `%20` for spaces. */
+export function encodeTwilioForm(values: Record<string, unknown> | undefined): string {
+  const out = new URLSearchParams();
+  for (const [key, value] of Object.entries(values ?? {})) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === undefined) continue;
+      const text =
+        item === null
+          ? ''
+          : item instanceof Date
+            ? item.toISOString()
+            : typeof item === 'object'
+              ? JSON.stringify(item)
+              : String(item);
+      out.append(key, text);
+    }
+  }
+  return out.toString().replace(/\+/g, '%20');
+}
+
+/** Parses and checks a base URL (http or https), or throws `SmsError('invalid_config')`. */
+export function parseApiBaseUrl(value: string | undefined): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(value ?? DEFAULT_TWILIO_API_BASE_URL);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
+    throw new SmsError({
+      code: 'invalid_config',
+      provider: 'twilio',
+      message: 'Invalid options.apiBaseUrl: must be an http(s) URL without credentials',
+    });
+  }
+  return url;
+}
+
+/** Moves an SDK URL (any Twilio host, after edge/region were applied) onto the base URL, keeping path and query. */
+export function rewriteTwilioUrl(uri: string, base: URL, params?: Record<string, unknown>): string {
+  const u = new URL(uri);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const extra = encodeTwilioForm(params);
+  const search = extra ? `${u.search ? `${u.search}&` : '?'}${extra}` : u.search;
+  return `${base.origin}${prefix}${u.pathname}${search}`;
+}
+
+/**
+ * Builds the SDK `httpClient`: a plain object (no axios, no agent per client) on Node's global fetch, so all
+ * tenants share one connection pool. It keeps no request state (no `lastRequest` holding credentials).
+ */
+export function createTwilioHttpClient(options: TwilioHttpClientOptions = {}): TwilioHttpClient {
+  const base = parseApiBaseUrl(options.apiBaseUrl);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return {
+    async request(opts: TwilioSdkRequest): Promise<TwilioSdkResponse> {
+      const ctx = calls.getStore();
+      const method = opts.method.toUpperCase() as HttpRequest['method'];
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(opts.headers ?? {})) {
+        const lower = k.toLowerCase();
+        // fetch manages the connection itself; credentials are set below, never taken from the caller's headers.
+        if (v !== undefined && lower !== 'connection' && lower !== 'authorization') headers[k] = String(v);
+      }
+      let auth: string | undefined;
+      if (opts.username && opts.password) auth = basicAuth(opts.username, opts.password);
+      else if (opts.authStrategy) auth = await opts.authStrategy.getAuthString();
+      if (auth) headers.Authorization = auth;
+      let body: string | undefined;
+      if (opts.data && method !== 'GET') {
+        const type = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+        body = type.includes('application/json') ? JSON.stringify(opts.data) : encodeTwilioForm(opts.data);
+      }
+      const res = await httpRequest({
+        url: rewriteTwilioUrl(opts.uri, base, opts.params),
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        timeoutMs: opts.timeout ?? timeoutMs,
+        signal: ctx?.signal,
+        provider: 'twilio',
+        secrets: [opts.password, auth, auth?.replace(/^\S+\s+/, '')],
+      });
+      if (ctx) {
+        ctx.httpStatus = res.status;
+        const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+        if (retryAfterMs !== undefined) ctx.retryAfterMs = retryAfterMs;
+        else delete ctx.retryAfterMs;
+      }
+      return { statusCode: res.status, body: res.text, headers: Object.fromEntries(res.headers) };
+    },
+  };
+}
