@@ -192,6 +192,27 @@ describe('TwilioProvider over HTTP (msw)', () => {
     expect(err.providerCode).toBeUndefined();
   });
 
+  it('an RFC 9457 body (SDK TwilioServiceException) is mapped like a RestException', async () => {
+    respond = () =>
+      HttpResponse.json(
+        {
+          type: 'https://www.twilio.com/docs/errors/21211',
+          title: 'Invalid To',
+          status: 400,
+          code: 21211,
+          detail: 'x',
+        },
+        { status: 400 },
+      );
+    const err = await rejection(send());
+    expect(err).toMatchObject({
+      code: 'invalid_recipient',
+      providerCode: 21211,
+      httpStatus: 400,
+      outcome: 'not_sent',
+    });
+  });
+
   it('an HTML 502 page → provider_unavailable, outcome unknown', async () => {
     respond = () =>
       HttpResponse.text('<html><body><h1>502 Bad Gateway</h1></body></html>', {

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { isSmsError, type SmsError } from '../errors.js';
 import { TwilioProvider } from './twilio.js';
+import { encodeTwilioForm, rewriteTwilioUrl } from './twilio-http-client.js';
 
 // The seed unit tests (seed 004), with the twilio SDK mocked: no HTTP at all in this file.
 const sdk = vi.hoisted(() => {
@@ -54,7 +55,8 @@ describe('TwilioProvider (SDK mocked)', () => {
     const [sid, token, opts] = sdk.factory.mock.calls[0]!;
     expect([sid, token]).toEqual([SID, TOKEN]);
     expect(opts).toMatchObject({ accountSid: SID, autoRetry: false });
-    expect(typeof (opts.httpClient as { request?: unknown }).request).toBe('function');
+    // Our httpClient is a plain object with only request(): no axios, no lastRequest holding credentials.
+    expect(Object.keys(opts.httpClient as object)).toEqual(['request']);
   });
 
   it('returns the SID as messageId with status, segments and encoding', async () => {
@@ -231,5 +233,22 @@ describe('TwilioProvider (SDK mocked)', () => {
       expect.any(String),
     );
     expect(JSON.stringify(logger.debug.mock.calls)).not.toContain(TOKEN);
+  });
+});
+
+describe('twilio httpClient helpers', () => {
+  it('form-encodes like the SDK: repeated keys for arrays, %20 for spaces, undefined skipped', () => {
+    expect(encodeTwilioForm({ To: '+1 415', MediaUrl: ['a', 'b'], Skip: undefined, Flag: true })).toBe(
+      'To=%2B1%20415&MediaUrl=a&MediaUrl=b&Flag=true',
+    );
+  });
+
+  it('rewrites any Twilio host onto the base URL, keeping path and query', () => {
+    const base = new URL('http://emulator.test:8080/twilio/');
+    expect(
+      rewriteTwilioUrl('https://api.sydney.au1.twilio.com/2010-04-01/Accounts/AC1.json?x=1', base, {
+        PageSize: 5,
+      }),
+    ).toBe('http://emulator.test:8080/twilio/2010-04-01/Accounts/AC1.json?x=1&PageSize=5');
   });
 });
