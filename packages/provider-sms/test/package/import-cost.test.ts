@@ -7,7 +7,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 // Importing the built package must stay cheap: no SDK, phone metadata, database driver or zod runtime.
 const pkgDir = fileURLToPath(new URL('../..', import.meta.url));
-const HEAVY = ['twilio', 'libphonenumber-js', 'sms-segments-calculator', 'pg', '@electric-sql/pglite', 'zod', 'axios'];
+const HEAVY = [
+  'twilio',
+  'libphonenumber-js',
+  'sms-segments-calculator',
+  'pg',
+  '@electric-sql/pglite',
+  'zod',
+  'axios',
+];
 const tmp = mkdtempSync(join(tmpdir(), 'import-cost-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -29,11 +37,18 @@ function packagesLoadedBy(code: string, type: 'commonjs' | 'module'): Set<string
   `)}`;
   const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hooks)});`)}`;
   const report = `;process.on('exit', () => require('node:fs').appendFileSync(${JSON.stringify(log)}, Object.keys(require.cache).join('\\n') + '\\n'));`;
-  const prelude = type === 'module' ? `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);` : '';
-  execFileSync(process.execPath, ['--import', register, `--input-type=${type}`, '-e', `${prelude}${code}${report}`], {
-    cwd: pkgDir,
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
+  const prelude =
+    type === 'module'
+      ? `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);`
+      : '';
+  execFileSync(
+    process.execPath,
+    ['--import', register, `--input-type=${type}`, '-e', `${prelude}${code}${report}`],
+    {
+      cwd: pkgDir,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    },
+  );
   const names = new Set<string>();
   for (const line of readFileSync(log, 'utf8').split('\n')) {
     const name = packageOf(line);
