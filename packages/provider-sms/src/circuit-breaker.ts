@@ -1,0 +1,150 @@
+import { isSmsError, SmsError, type SmsErrorCode } from './errors.js';
+import type { SmsProvider } from './types.js';
+
+/** 'closed': calls go through. 'open': calls fail fast. 'half-open': one probe call goes through. */
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+/** Options of a circuit breaker (one per provider instance). */
+export interface CircuitBreakerOptions {
+  /** Consecutive provider_unavailable / network / timeout failures that open the circuit; default 5. */
+  failureThreshold?: number;
+  /** How long an open circuit fails fast before it lets one probe through; default 30 000 ms. */
+  cooldownMs?: number;
+}
+
+/** Default failure threshold and cool-down. */
+export const DEFAULT_CIRCUIT_BREAKER: Required<CircuitBreakerOptions> = {
+  failureThreshold: 5,
+  cooldownMs: 30_000,
+};
+
+const TRIPPING_CODES: ReadonlySet<SmsErrorCode> = new Set(['provider_unavailable', 'network', 'timeout']);
+
+/** How an attempt's result counts for the breaker: 'success' closes, 'failure' counts, 'neutral' neither (e.g. aborted, local check). */
+export type CircuitVerdict = 'success' | 'failure' | 'neutral';
+
+/** Classifies a provider call's error: tripping codes are failures, any other answer from the provider (an HTTP status) is a success. */
+export function circuitVerdict(err: unknown): CircuitVerdict {
+  if (!isSmsError(err)) return 'neutral';
+  if (TRIPPING_CODES.has(err.code)) return 'failure';
+  // The provider answered (4xx, a JSON error, a 429): it is up. Local checks and aborts say nothing about it.
+  return err.httpStatus !== undefined ? 'success' : 'neutral';
+}
+
+/** A consecutive-failure circuit breaker with a cool-down and a single half-open probe. */
+export class CircuitBreaker {
+  #state: CircuitState = 'closed';
+  #failures = 0;
+  #openedAt = 0;
+  #probeInFlight = false;
+  readonly #threshold: number;
+  readonly #cooldownMs: number;
+  readonly #now: () => number;
+  readonly #onChange: ((from: CircuitState, to: CircuitState) => void) | undefined;
+
+  constructor(
+    options: CircuitBreakerOptions = {},
+    now: () => number = Date.now,
+    onChange?: (from: CircuitState, to: CircuitState) => void,
+  ) {
+    this.#threshold = Math.max(
+      1,
+      Math.floor(options.failureThreshold ?? DEFAULT_CIRCUIT_BREAKER.failureThreshold),
+    );
+    this.#cooldownMs = Math.max(0, options.cooldownMs ?? DEFAULT_CIRCUIT_BREAKER.cooldownMs);
+    this.#now = now;
+    this.#onChange = onChange;
+  }
+
+  /** The current state (an open circuit whose cool-down has passed still reads 'open' until a call probes it). */
+  get state(): CircuitState {
+    return this.#state;
+  }
+
+  /** Consecutive tripping failures counted so far. */
+  get consecutiveFailures(): number {
+    return this.#failures;
+  }
+
+  /** Milliseconds until an open circuit lets a probe through (0 when not open). */
+  remainingCooldownMs(): number {
+    if (this.#state !== 'open') return 0;
+    return Math.max(0, this.#openedAt + this.#cooldownMs - this.#now());
+  }
+
+  /** Asks to make a call: true lets it through (as the probe when half-open); false means fail fast. */
+  tryAcquire(): boolean {
+    if (this.#state === 'closed') return true;
+    if (this.#state === 'open') {
+      if (this.#now() < this.#openedAt + this.#cooldownMs) return false;
+      this.#transition('half-open');
+    }
+    if (this.#probeInFlight) return false;
+    this.#probeInFlight = true;
+    return true;
+  }
+
+  /** Reports the result of a call that `tryAcquire()` let through. */
+  record(verdict: CircuitVerdict): void {
+    const wasProbe = this.#state === 'half-open';
+    if (wasProbe) this.#probeInFlight = false;
+    if (verdict === 'success') {
+      this.#failures = 0;
+      if (this.#state !== 'closed') this.#transition('closed');
+    } else if (verdict === 'failure') {
+      this.#failures++;
+      if (wasProbe || (this.#state === 'closed' && this.#failures >= this.#threshold)) {
+        this.#openedAt = this.#now();
+        this.#transition('open');
+      }
+    }
+  }
+
+  /** The error a call gets while the circuit is open: provider_unavailable, certainly not sent (the provider was not called). */
+  openError(provider: SmsProvider): SmsError {
+    return new SmsError({
+      code: 'provider_unavailable',
+      provider: provider.name,
+      outcome: 'not_sent',
+      retryable: true,
+      message: `The ${provider.name} circuit is ${this.#state} after ${this.#failures} consecutive failures; the provider was not called`,
+    });
+  }
+
+  #transition(to: CircuitState): void {
+    const from = this.#state;
+    if (from === to) return;
+    this.#state = to;
+    if (to === 'closed') this.#probeInFlight = false;
+    this.#onChange?.(from, to);
+  }
+}
+
+/** Circuit breakers keyed by provider instance (a WeakMap: dropped providers take their breaker with them). */
+export interface CircuitBreakerRegistry {
+  /** The breaker of one provider instance, created on first use. */
+  get(provider: SmsProvider): CircuitBreaker;
+}
+
+/** Creates a registry of per-provider-instance circuit breakers sharing options, clock and state-change hook. */
+export function createCircuitBreakerRegistry(
+  options: CircuitBreakerOptions = {},
+  now: () => number = Date.now,
+  onChange?: (provider: SmsProvider, from: CircuitState, to: CircuitState) => void,
+): CircuitBreakerRegistry {
+  const breakers = new WeakMap<SmsProvider, CircuitBreaker>();
+  return {
+    get(provider) {
+      let b = breakers.get(provider);
+      if (!b) {
+        b = new CircuitBreaker(
+          options,
+          now,
+          onChange ? (from, to) => onChange(provider, from, to) : undefined,
+        );
+        breakers.set(provider, b);
+      }
+      return b;
+    },
+  };
+}
