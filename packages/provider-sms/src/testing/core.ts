@@ -1,0 +1,274 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** One HTTP request as the emulators see it, independent of the transport (node:http or msw). */
+export interface EmulatorRequest {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** Path plus query string, e.g. `/api/balance.php?authkey=…&type=4`. */
+  path: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  /** The raw request body ('' when there is none). */
+  body: string;
+}
+
+/** One HTTP response produced by an emulator's behaviour function. */
+export interface EmulatorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * A fault applied to the next `times` requests (default 1), in the order `inject()` queued them.
+ *
+ * - `status` / `json` / `text`: replace the response (status defaults to 500); the request is not
+ *   processed, nothing is recorded in `messages`.
+ * - `headers` alone: added to the normal response.
+ * - `delayMs` alone: the request is processed (and recorded) at once, the response is sent after the delay.
+ *   With a replacement or a reset, the delay comes first.
+ * - `resetSocket: 'before-response'`: the socket is destroyed right after the request is read; the
+ *   request is NOT processed (nothing recorded) — the server "died" before handling it.
+ * - `resetSocket: 'mid-response'`: the request IS processed (recorded), then the status line, headers and
+ *   half the body are written and the socket is destroyed — the response is lost after the send happened.
+ *
+ * Either way the request counts in the emulator's `received` counter. Under msw, a reset maps to
+ * `HttpResponse.error()`.
+ */
+export interface EmulatorFault {
+  status?: number;
+  json?: unknown;
+  text?: string;
+  headers?: Record<string, string>;
+  delayMs?: number;
+  resetSocket?: 'before-response' | 'mid-response';
+  times?: number;
+}
+
+/** One request as logged by an emulator (method and path without the query string, which may hold a key). */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+}
+
+/** What the transport must do with a request after faults were applied. */
+export type EmulatorAction =
+  | { kind: 'respond'; response: EmulatorResponse }
+  | { kind: 'reset-before' }
+  | { kind: 'reset-mid'; response: EmulatorResponse };
+
+/** The result of an emulator's behaviour function: the response, plus a side effect to commit (recording). */
+export interface BehaviourResult {
+  response: EmulatorResponse;
+  /** Records the message(s); called only when the request counts as processed. */
+  commit?: () => void;
+}
+
+/** Returns `bytes` random bytes as lower-case hex. */
+export function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+/** Builds a JSON response with Content-Type application/json. */
+export function jsonResponse(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): EmulatorResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Sleeps `ms`, resolving early when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Holds the pending faults, the request log and the close signal shared by an emulator's transports. */
+export class EmulatorRuntime {
+  private readonly faults: EmulatorFault[] = [];
+  private readonly closer = new AbortController();
+  /** Every request received, faulted or not. */
+  readonly requests: ReceivedRequest[] = [];
+
+  /** Aborted when the emulator closes: pending delays end at once. */
+  get signal(): AbortSignal {
+    return this.closer.signal;
+  }
+
+  /** Queues a fault for the next `fault.times` (default 1) requests. */
+  inject(fault: EmulatorFault): void {
+    const times = fault.times ?? 1;
+    if (!Number.isInteger(times) || times < 1) throw new RangeError('fault.times must be a positive integer');
+    if (fault.delayMs !== undefined && !(fault.delayMs >= 0))
+      throw new RangeError('fault.delayMs must be >= 0');
+    for (let i = 0; i < times; i++) this.faults.push({ ...fault, times: 1 });
+  }
+
+  /** Drops pending faults and the request log. */
+  reset(): void {
+    this.faults.length = 0;
+    this.requests.length = 0;
+  }
+
+  /** Ends pending delays (used by close()). */
+  shutdown(): void {
+    this.closer.abort();
+  }
+
+  /** Applies the next fault (if any) around the behaviour function and tells the transport what to do. */
+  async run(
+    req: EmulatorRequest,
+    behaviour: (req: EmulatorRequest) => Promise<BehaviourResult>,
+  ): Promise<EmulatorAction> {
+    this.requests.push({ method: req.method, path: req.path.split('?')[0] ?? req.path });
+    const fault = this.faults.shift();
+    if (!fault) {
+      const result = await behaviour(req);
+      result.commit?.();
+      return { kind: 'respond', response: result.response };
+    }
+    const replaces = fault.status !== undefined || fault.json !== undefined || fault.text !== undefined;
+    if (fault.resetSocket === 'before-response') {
+      await sleep(fault.delayMs ?? 0, this.signal);
+      return { kind: 'reset-before' };
+    }
+    if (replaces) {
+      await sleep(fault.delayMs ?? 0, this.signal);
+      return {
+        kind: fault.resetSocket === 'mid-response' ? 'reset-mid' : 'respond',
+        response: faultResponse(fault),
+      };
+    }
+    // Delay-only, headers-only or mid-response reset: the request is processed normally first.
+    const result = await behaviour(req);
+    result.commit?.();
+    await sleep(fault.delayMs ?? 0, this.signal);
+    const response = { ...result.response, headers: { ...result.response.headers, ...lower(fault.headers) } };
+    return fault.resetSocket === 'mid-response'
+      ? { kind: 'reset-mid', response }
+      : { kind: 'respond', response };
+  }
+}
+
+function lower(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function faultResponse(fault: EmulatorFault): EmulatorResponse {
+  const status = fault.status ?? 500;
+  const headers = lower(fault.headers);
+  if (fault.text !== undefined) {
+    return { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: fault.text };
+  }
+  if (fault.json !== undefined) return jsonResponse(status, fault.json, headers);
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: '' };
+}
+
+/** A running node:http emulator server. */
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts a real node:http server that feeds every request through `runtime` and `behaviour`. */
+export async function startServer(
+  host: string,
+  port: number,
+  runtime: EmulatorRuntime,
+  behaviour: (req: EmulatorRequest) => Promise<BehaviourResult>,
+): Promise<RunningServer> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    void handleNodeRequest(req, res, runtime, behaviour);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${hostPart}:${address.port}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        runtime.shutdown();
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+async function handleNodeRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  runtime: EmulatorRuntime,
+  behaviour: (req: EmulatorRequest) => Promise<BehaviourResult>,
+): Promise<void> {
+  try {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    const action = await runtime.run(
+      {
+        method: (req.method ?? 'GET').toUpperCase(),
+        path: req.url ?? '/',
+        headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      },
+      behaviour,
+    );
+    if (res.destroyed) return;
+    if (action.kind === 'reset-before') {
+      res.socket?.destroy();
+      return;
+    }
+    const body = Buffer.from(action.response.body, 'utf8');
+    res.writeHead(action.response.status, {
+      ...action.response.headers,
+      'content-length': String(body.length),
+    });
+    if (action.kind === 'reset-mid') {
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+      return;
+    }
+    res.end(body);
+  } catch (err) {
+    if (!res.headersSent && !res.destroyed) {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`emulator error: ${(err as Error).message}`);
+    } else {
+      res.destroy();
+    }
+  }
+}

@@ -1,0 +1,301 @@
+import {
+  type BehaviourResult,
+  type EmulatorFault,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  EmulatorRuntime,
+  jsonResponse,
+  type ReceivedRequest,
+  randomHex,
+  startServer,
+} from './core.js';
+
+/** A MSG91 Flow template the emulator knows, with the variables every recipient must carry. */
+export interface Msg91Template {
+  id: string;
+  /** Variable names each recipient object must hold; default `['body']`. */
+  variables?: string[];
+}
+
+/** One recipient of a message the MSG91 emulator accepted (a request with N mobiles records N entries). */
+export interface EmulatedMsg91Message {
+  /** The request id returned as `message` (24 hex), shared by the request's recipients. */
+  requestId: string;
+  templateId: string;
+  /** Country code + number, digits only. */
+  mobile: string;
+  /** The recipient's variables (every key except `mobiles`), as sent. */
+  variables: Record<string, string>;
+  /** The request's `CRQID`, when given. */
+  crqid?: string;
+  shortUrl: boolean;
+  createdAt: Date;
+}
+
+/** Options of `startMsg91Emulator`. */
+export interface Msg91EmulatorOptions {
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0 (a free port). */
+  port?: number;
+  /** The valid auth key; default a generated one. */
+  authKey?: string;
+  /** Known templates; default one generated template (24 hex id) with the variable `body`. */
+  templates?: Msg91Template[];
+  /** Starting balance in SMS credits (one per mobile sent); default 1000. Running out answers 301. */
+  balance?: number;
+  /** An identical request within this window answers 311 (duplicate); default 10 000 ms, 0 disables. */
+  duplicateWindowMs?: number;
+}
+
+/** A running MSG91 emulator (a real HTTP server). */
+export interface Msg91Emulator {
+  /** Base URL, e.g. `http://127.0.0.1:54321`: use it as `apiBaseUrl`. */
+  url: string;
+  authKey: string;
+  /** The first template's id. */
+  templateId: string;
+  templates: readonly Msg91Template[];
+  /** Recipients accepted, oldest first. */
+  messages: EmulatedMsg91Message[];
+  /** Send requests (POST /api/v5/flow) received, including faulted ones. */
+  readonly received: number;
+  /** Every request received (method and path, without the query string), faulted or not. */
+  requests: ReceivedRequest[];
+  /** Current balance. */
+  readonly balance: number;
+  /** Queues a fault for the next request(s). */
+  inject(fault: EmulatorFault): void;
+  /** Clears messages, requests, pending faults and the duplicate window; restores the starting balance. */
+  reset(): void;
+  /** Stops the server, drops open connections and frees the port. */
+  close(): Promise<void>;
+}
+
+/**
+ * Magic mobiles of the MSG91 emulator (MSG91 defines none): a request containing one of these numbers
+ * answers HTTP 200 `{ type: 'error', code, message }` with that code, and sends nothing.
+ *
+ * | mobile | code | meaning |
+ * |---|---|---|
+ * | 910000000203 | 203 | invalid sender id / DLT mismatch |
+ * | 910000000207 | 207 | authentication failure (key blocked) |
+ * | 910000000301 | 301 | insufficient balance |
+ * | 910000000311 | 311 | duplicate request |
+ * | 910000000418 | 418 | IP not whitelisted |
+ *
+ * The other errors come from real inputs: no `authkey` header → 106; a wrong key → 201 "Invalid authkey";
+ * no `template_id`, or a recipient missing a template variable → 102; an unknown template →
+ * "The provided flow ID or template ID is invalid."; no recipients / no `mobiles` → 101; a mobile that is
+ * not 10–15 digits (e.g. with '+') → 202; an identical request within `duplicateWindowMs` → 311; a
+ * balance below the number of mobiles → 301.
+ */
+export const MSG91_MAGIC_MOBILES: Readonly<Record<string, { code: string; message: string }>> = {
+  '910000000203': {
+    code: '203',
+    message: 'Invalid sender id or template not approved for this sender (DLT)',
+  },
+  '910000000207': { code: '207', message: 'Invalid authentication key or account blocked' },
+  '910000000301': { code: '301', message: 'Insufficient balance' },
+  '910000000311': { code: '311', message: 'Request rejected: same request repeated within 10 seconds' },
+  '910000000418': { code: '418', message: 'IP not whitelisted' },
+};
+
+/** The message MSG91 gives for an unknown flow/template id. */
+export const MSG91_INVALID_TEMPLATE_MESSAGE = 'The provided flow ID or template ID is invalid.';
+
+/** The mutable account state `handleMsg91Request` reads. */
+export interface Msg91State {
+  authKey: string;
+  templates: readonly Msg91Template[];
+  balance: number;
+  duplicateWindowMs: number;
+  /** Request fingerprint → time (ms) it was accepted. */
+  recent: Map<string, number>;
+}
+
+/** The outcome of `handleMsg91Request`: a response, and what to record when the send was accepted. */
+export interface Msg91Handled {
+  response: EmulatorResponse;
+  accepted?: { messages: EmulatedMsg91Message[]; fingerprint: string };
+}
+
+/** Generates a MSG91-looking auth key (6 digits, "A", 24 hex). */
+export function createMsg91AuthKey(): string {
+  return `${Math.floor(100000 + Math.random() * 899999)}A${randomHex(12)}`;
+}
+
+const error = (code: string | undefined, message: string, status = 200): Msg91Handled => ({
+  response: jsonResponse(
+    status,
+    code === undefined ? { type: 'error', message } : { type: 'error', message, code },
+  ),
+});
+
+/**
+ * MSG91's behaviour as a function from request to response (shared by the HTTP server and the msw
+ * handlers): `POST /api/v5/flow` and `GET /api/balance.php`; errors are HTTP 200 with `type: "error"`.
+ */
+export function handleMsg91Request(req: EmulatorRequest, state: Msg91State, now = Date.now()): Msg91Handled {
+  const url = new URL(req.path, 'http://msg91.local');
+  const pathname = url.pathname.replace(/\/+$/, '');
+  if (pathname === '/api/balance.php') {
+    if (req.method !== 'GET' && req.method !== 'POST') return error(undefined, 'Method not allowed', 405);
+    if (url.searchParams.get('authkey') !== state.authKey) {
+      return { response: jsonResponse(200, { msg: 'Invalid authkey', msgType: 'error' }) };
+    }
+    return {
+      response: {
+        status: 200,
+        headers: { 'content-type': 'text/html; charset=UTF-8' },
+        body: String(state.balance),
+      },
+    };
+  }
+  if (pathname !== '/api/v5/flow') return error('404', `Route ${pathname} not found`, 404);
+  if (req.method !== 'POST') return error('405', 'Method not allowed', 405);
+
+  const authKey = req.headers.authkey;
+  if (!authKey) return error('106', 'Missing authkey');
+  if (authKey !== state.authKey) return error('201', 'Invalid authkey');
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(req.body);
+  } catch {
+    return error('400', 'Invalid JSON body', 400);
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    return error('400', 'Invalid JSON body', 400);
+  }
+  const p = payload as Record<string, unknown>;
+  const templateId =
+    typeof p.template_id === 'string' ? p.template_id : typeof p.flow_id === 'string' ? p.flow_id : '';
+  if (!templateId) return error('102', 'Missing template_id');
+  const template = state.templates.find((t) => t.id === templateId);
+  if (!template) return error(undefined, MSG91_INVALID_TEMPLATE_MESSAGE);
+  const recipients = p.recipients;
+  if (!Array.isArray(recipients) || recipients.length === 0) return error('101', 'Missing mobile');
+
+  const messages: EmulatedMsg91Message[] = [];
+  const requestId = randomHex(12);
+  const createdAt = new Date(now);
+  const crqid = typeof p.CRQID === 'string' ? p.CRQID : undefined;
+  const shortUrl = p.short_url === '1' || p.short_url === 1 || p.short_url === true;
+  for (const r of recipients) {
+    if (typeof r !== 'object' || r === null) return error('101', 'Missing mobile');
+    const rec = r as Record<string, unknown>;
+    if (typeof rec.mobiles !== 'string' && typeof rec.mobiles !== 'number')
+      return error('101', 'Missing mobile');
+    const mobiles = String(rec.mobiles)
+      .split(',')
+      .map((s) => s.trim());
+    if (mobiles.every((s) => s === '')) return error('101', 'Missing mobile');
+    const variables: Record<string, string> = {};
+    for (const [k, v] of Object.entries(rec)) if (k !== 'mobiles') variables[k] = String(v);
+    for (const name of template.variables ?? ['body']) {
+      if (!(name in variables)) return error('102', `Missing template variable '${name}'`);
+    }
+    for (const mobile of mobiles) {
+      if (!/^\d{10,15}$/.test(mobile)) return error('202', `Invalid mobile number: ${mobile}`);
+      const magic = MSG91_MAGIC_MOBILES[mobile];
+      if (magic) return error(magic.code, magic.message);
+      messages.push({
+        requestId,
+        templateId,
+        mobile,
+        variables,
+        shortUrl,
+        createdAt,
+        ...(crqid !== undefined ? { crqid } : {}),
+      });
+    }
+  }
+  const fingerprint = `${state.authKey}\n${JSON.stringify(payload)}`;
+  const seen = state.recent.get(fingerprint);
+  if (state.duplicateWindowMs > 0 && seen !== undefined && now - seen < state.duplicateWindowMs) {
+    return error('311', 'Request rejected: same request repeated within 10 seconds');
+  }
+  if (state.balance < messages.length) return error('301', 'Insufficient balance');
+  return {
+    response: jsonResponse(200, { type: 'success', message: requestId }),
+    accepted: { messages, fingerprint },
+  };
+}
+
+/** State shared by the MSG91 HTTP server and its msw handlers. @internal */
+export class Msg91EmulatorCore {
+  readonly runtime = new EmulatorRuntime();
+  readonly messages: EmulatedMsg91Message[];
+  readonly state: Msg91State;
+  private readonly startBalance: number;
+
+  constructor(opts: Omit<Msg91EmulatorOptions, 'host' | 'port'> & { messages?: EmulatedMsg91Message[] }) {
+    const templates = opts.templates?.length
+      ? [...opts.templates]
+      : [{ id: randomHex(12), variables: ['body'] }];
+    this.startBalance = opts.balance ?? 1000;
+    this.state = {
+      authKey: opts.authKey ?? createMsg91AuthKey(),
+      templates,
+      balance: this.startBalance,
+      duplicateWindowMs: opts.duplicateWindowMs ?? 10_000,
+      recent: new Map(),
+    };
+    this.messages = opts.messages ?? [];
+  }
+
+  /** Send requests received. */
+  get received(): number {
+    return this.runtime.requests.filter((r) => r.method === 'POST' && /^\/api\/v5\/flow\/?$/.test(r.path))
+      .length;
+  }
+
+  /** The behaviour function with recording wired in. */
+  readonly behaviour = async (req: EmulatorRequest): Promise<BehaviourResult> => {
+    const now = Date.now();
+    const handled = handleMsg91Request(req, this.state, now);
+    const accepted = handled.accepted;
+    if (!accepted) return { response: handled.response };
+    return {
+      response: handled.response,
+      commit: () => {
+        this.messages.push(...accepted.messages);
+        this.state.balance -= accepted.messages.length;
+        for (const [k, t] of this.state.recent)
+          if (now - t >= this.state.duplicateWindowMs) this.state.recent.delete(k);
+        this.state.recent.set(accepted.fingerprint, now);
+      },
+    };
+  };
+
+  reset(): void {
+    this.messages.length = 0;
+    this.state.balance = this.startBalance;
+    this.state.recent.clear();
+    this.runtime.reset();
+  }
+}
+
+/** Starts a MSG91 emulator (a real node:http server): Flow API send and balance check. */
+export async function startMsg91Emulator(opts: Msg91EmulatorOptions = {}): Promise<Msg91Emulator> {
+  const core = new Msg91EmulatorCore(opts);
+  const server = await startServer(opts.host ?? '127.0.0.1', opts.port ?? 0, core.runtime, core.behaviour);
+  return {
+    url: server.url,
+    authKey: core.state.authKey,
+    templateId: core.state.templates[0]!.id,
+    templates: core.state.templates,
+    messages: core.messages,
+    get received() {
+      return core.received;
+    },
+    requests: core.runtime.requests,
+    get balance() {
+      return core.state.balance;
+    },
+    inject: (fault) => core.runtime.inject(fault),
+    reset: () => core.reset(),
+    close: () => server.close(),
+  };
+}

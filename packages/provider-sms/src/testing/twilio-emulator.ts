@@ -1,0 +1,415 @@
+import { createHmac } from 'node:crypto';
+import { countSegments } from '../message.js';
+import type { SmsEncoding } from '../types.js';
+import {
+  type BehaviourResult,
+  type EmulatorFault,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  EmulatorRuntime,
+  jsonResponse,
+  type ReceivedRequest,
+  randomHex,
+  sleep,
+  startServer,
+} from './core.js';
+
+/** A Twilio account the emulator accepts (it behaves like Twilio's test credentials). */
+export interface TwilioTestAccount {
+  /** `AC` + 32 hex. */
+  accountSid: string;
+  authToken: string;
+}
+
+/** A message the Twilio emulator accepted ("sent"). Only successes are recorded. */
+export interface EmulatedMessage {
+  /** `SM` + 32 hex. */
+  sid: string;
+  accountSid: string;
+  /** Null when sent through a Messaging Service without a From. */
+  from: string | null;
+  to: string;
+  body: string;
+  /** 'queued' (From) or 'accepted' (MessagingServiceSid); 'sent'/'delivered' once status callbacks fired. */
+  status: 'queued' | 'accepted' | 'sent' | 'delivered';
+  segments: number;
+  encoding: SmsEncoding;
+  createdAt: Date;
+  messagingServiceSid?: string;
+  /** The `StatusCallback` parameter, when given. */
+  statusCallback?: string;
+}
+
+/** One status callback the emulator POSTed (or tried to). */
+export interface StatusCallbackDelivery {
+  url: string;
+  params: Record<string, string>;
+  /** The `X-Twilio-Signature` header sent. */
+  signature: string;
+  /** HTTP status of the callback endpoint's answer. */
+  responseStatus?: number;
+  /** Set when the POST failed (connection refused, …). */
+  error?: string;
+}
+
+/** Options of `startTwilioEmulator`. */
+export interface TwilioEmulatorOptions {
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Accounts accepted; default one generated test account. The first one is exposed on the emulator. */
+  accounts?: TwilioTestAccount[];
+  /** POST signed status callbacks ('sent', then 'delivered') to a message's `StatusCallback`; default true. */
+  statusCallbacks?: boolean;
+}
+
+/** A running Twilio emulator (a real HTTP server). */
+export interface TwilioEmulator {
+  /** Base URL, e.g. `http://127.0.0.1:54321`: use it as `apiBaseUrl`. */
+  url: string;
+  /** The first account's SID. */
+  accountSid: string;
+  /** The first account's token. */
+  authToken: string;
+  accounts: readonly TwilioTestAccount[];
+  /** Messages accepted, oldest first. */
+  messages: EmulatedMessage[];
+  /** Message-create requests (POST …/Messages.json) received, including faulted ones. */
+  readonly received: number;
+  /** Every request received (method and path), faulted or not. */
+  requests: ReceivedRequest[];
+  /** Status callbacks POSTed. */
+  callbacks: StatusCallbackDelivery[];
+  /** Queues a fault for the next request(s). */
+  inject(fault: EmulatorFault): void;
+  /** Clears messages, requests, callbacks and pending faults. */
+  reset(): void;
+  /** Resolves when every status callback scheduled so far has been delivered (or failed). */
+  settled(): Promise<void>;
+  /** Stops the server, drops open connections and frees the port. */
+  close(): Promise<void>;
+}
+
+/** Twilio's error body shape. */
+export interface TwilioErrorBody {
+  code: number;
+  message: string;
+  more_info: string;
+  status: number;
+}
+
+/** The magic `From` numbers of Twilio test credentials and their error codes (+15005550006 passes). */
+export const TWILIO_MAGIC_FROM: Readonly<Record<string, number>> = {
+  '+15005550001': 21212,
+  '+15005550007': 21606,
+  '+15005550008': 21611,
+};
+
+/** The magic `To` numbers of Twilio test credentials and their error codes. */
+export const TWILIO_MAGIC_TO: Readonly<Record<string, number>> = {
+  '+15005550001': 21211,
+  '+15005550002': 21612,
+  '+15005550003': 21408,
+  '+15005550004': 21610,
+  '+15005550009': 21614,
+};
+
+/** The only `From` that passes with test credentials. */
+export const TWILIO_VALID_FROM = '+15005550006';
+
+const API_VERSION = '2010-04-01';
+
+/** Generates a valid-looking Twilio test account (`AC` + 32 hex, 32-hex token). */
+export function createTwilioTestAccount(): TwilioTestAccount {
+  return { accountSid: `AC${randomHex(16)}`, authToken: randomHex(16) };
+}
+
+/** Builds a Twilio error response: `{ code, message, more_info, status }`. */
+export function twilioError(status: number, code: number, message: string): EmulatorResponse {
+  const body: TwilioErrorBody = {
+    code,
+    message,
+    more_info: `https://www.twilio.com/docs/errors/${code}`,
+    status,
+  };
+  return jsonResponse(status, body, { 'twilio-request-id': `RQ${randomHex(16)}` });
+}
+
+/** X-Twilio-Signature: base64(HMAC-SHA1(authToken, url + each POST param's key+value, keys sorted)). */
+export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
+  const data = Object.keys(params)
+    .sort()
+    .reduce((acc, key) => acc + key + params[key], url);
+  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
+}
+
+/** RFC 2822 date as Twilio writes it: "Thu, 30 Jul 2015 20:12:31 +0000". */
+function rfc2822(d: Date): string {
+  return d.toUTCString().replace(/GMT$/, '+0000');
+}
+
+/** The outcome of `handleTwilioRequest`: a response, and the message to record when it was accepted. */
+export interface TwilioHandled {
+  response: EmulatorResponse;
+  message?: EmulatedMessage;
+}
+
+function authenticate(
+  headers: Record<string, string>,
+  accounts: readonly TwilioTestAccount[],
+): TwilioTestAccount | undefined {
+  const m = /^Basic\s+(\S+)$/i.exec(headers.authorization ?? '');
+  if (!m?.[1]) return undefined;
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i < 0) return undefined;
+  const user = decoded.slice(0, i);
+  const pass = decoded.slice(i + 1);
+  return accounts.find((a) => a.accountSid === user && a.authToken === pass);
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const MG_SID = /^MG[0-9a-fA-F]{32}$/;
+
+/**
+ * Twilio's behaviour with test credentials, as a function from request to response (shared by the HTTP
+ * server and the msw handlers). Credentials for another account than the one in the path answer
+ * 401/20003, like wrong credentials. Apart from `POST …/Messages.json`, everything under
+ * `/2010-04-01/Accounts` answers 403/20008; any other path 404/20404.
+ */
+export async function handleTwilioRequest(
+  req: EmulatorRequest,
+  options: { accounts: readonly TwilioTestAccount[] },
+): Promise<TwilioHandled> {
+  const pathname = req.path.split('?')[0] ?? '';
+  if (!/^\/2010-04-01\/Accounts(?:[./]|$)/.test(pathname)) {
+    return { response: twilioError(404, 20404, `The requested resource ${pathname} was not found`) };
+  }
+  const account = authenticate(req.headers, options.accounts);
+  const m = /^\/2010-04-01\/Accounts\/([^/]+?)(?:\.json)?(\/.*)?$/.exec(pathname);
+  const pathSid = m?.[1];
+  if (!account || (pathSid !== undefined && pathSid !== account.accountSid)) {
+    const res = twilioError(401, 20003, 'Authenticate');
+    res.headers['www-authenticate'] = 'Basic realm="Twilio API"';
+    return { response: res };
+  }
+  if (req.method === 'POST' && m?.[2] === '/Messages.json') return createMessage(req, account);
+  return { response: twilioError(403, 20008, 'Resource not accessible with Test Account Credentials') };
+}
+
+async function createMessage(req: EmulatorRequest, account: TwilioTestAccount): Promise<TwilioHandled> {
+  const form = new URLSearchParams(req.body);
+  const to = form.get('To') ?? '';
+  const from = form.get('From') ?? '';
+  const serviceSid = form.get('MessagingServiceSid') ?? '';
+  const body = form.get('Body') ?? '';
+  const statusCallback = form.get('StatusCallback') ?? '';
+  const fail = (code: number, message: string) => ({ response: twilioError(400, code, message) });
+
+  if (!to) return fail(21604, "A 'To' phone number is required.");
+  if (!from && !serviceSid) return fail(21603, "A 'From' phone number is required.");
+  if (serviceSid && !MG_SID.test(serviceSid))
+    return fail(21701, `The Messaging Service Sid ${serviceSid} is invalid.`);
+  if (!body) return fail(21602, 'Message body is required.');
+  if (body.length > 1600)
+    return fail(21617, 'The concatenated message body exceeds the 1600 character limit.');
+  if (statusCallback && !/^https?:\/\/[^/_\s]+/i.test(statusCallback)) {
+    return fail(21609, 'Invalid StatusCallback url');
+  }
+  if (from) {
+    const fromCode = TWILIO_MAGIC_FROM[from] ?? (from === TWILIO_VALID_FROM ? undefined : 21606);
+    if (fromCode === 21212) {
+      return fail(
+        21212,
+        `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.`,
+      );
+    }
+    if (fromCode === 21611)
+      return fail(21611, "This 'From' number has exceeded the maximum number of queued messages");
+    if (fromCode === 21606) {
+      return fail(
+        21606,
+        `The 'From' phone number provided (${from}) is not a valid message-capable Twilio phone number for this destination/account`,
+      );
+    }
+  }
+  switch (TWILIO_MAGIC_TO[to] ?? (E164.test(to) ? 0 : 21211)) {
+    case 21211:
+      return fail(21211, `The 'To' number ${to} is not a valid phone number.`);
+    case 21612:
+      return fail(
+        21612,
+        `The 'To' phone number: ${to}, is not currently reachable using the 'From' phone number: ${from || serviceSid} via SMS.`,
+      );
+    case 21408:
+      return fail(
+        21408,
+        `Permission to send an SMS has not been enabled for the region indicated by the 'To' number: ${to}.`,
+      );
+    case 21610:
+      return fail(21610, 'Attempt to send to unsubscribed recipient');
+    case 21614:
+      return fail(21614, `'To' number ${to} is not a valid mobile number`);
+  }
+
+  const { segments, encoding } = await countSegments(body);
+  const sid = `SM${randomHex(16)}`;
+  const now = new Date();
+  const viaService = !from;
+  const status = viaService ? 'accepted' : 'queued';
+  const uri = `/${API_VERSION}/Accounts/${account.accountSid}/Messages/${sid}.json`;
+  const resource = {
+    account_sid: account.accountSid,
+    api_version: API_VERSION,
+    body,
+    date_created: rfc2822(now),
+    date_sent: null,
+    date_updated: rfc2822(now),
+    direction: 'outbound-api',
+    error_code: null,
+    error_message: null,
+    from: from || null,
+    messaging_service_sid: serviceSid || null,
+    num_media: '0',
+    // Like a live account: a Messaging Service has not picked a sender yet, so Twilio reports 0 segments.
+    num_segments: viaService ? '0' : String(segments),
+    price: null,
+    price_unit: 'USD',
+    sid,
+    status,
+    subresource_uris: { media: `/${API_VERSION}/Accounts/${account.accountSid}/Messages/${sid}/Media.json` },
+    to,
+    uri,
+  };
+  const message: EmulatedMessage = {
+    sid,
+    accountSid: account.accountSid,
+    from: from || null,
+    to,
+    body,
+    status,
+    segments,
+    encoding,
+    createdAt: now,
+  };
+  if (serviceSid) message.messagingServiceSid = serviceSid;
+  if (statusCallback) message.statusCallback = statusCallback;
+  return { response: jsonResponse(201, resource, { 'twilio-request-id': `RQ${randomHex(16)}` }), message };
+}
+
+/** State shared by the Twilio HTTP server and its msw handlers. @internal */
+export class TwilioEmulatorCore {
+  readonly runtime = new EmulatorRuntime();
+  readonly messages: EmulatedMessage[];
+  readonly callbacks: StatusCallbackDelivery[] = [];
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    readonly accounts: readonly TwilioTestAccount[],
+    readonly statusCallbacks: boolean,
+    messages?: EmulatedMessage[],
+  ) {
+    if (accounts.length === 0) throw new RangeError('at least one Twilio account is required');
+    this.messages = messages ?? [];
+  }
+
+  /** Message-create requests received. */
+  get received(): number {
+    return this.runtime.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Messages.json'))
+      .length;
+  }
+
+  /** The behaviour function with recording and status callbacks wired in. */
+  readonly behaviour = async (req: EmulatorRequest): Promise<BehaviourResult> => {
+    const handled = await handleTwilioRequest(req, { accounts: this.accounts });
+    const message = handled.message;
+    if (!message) return { response: handled.response };
+    return {
+      response: handled.response,
+      commit: () => {
+        this.messages.push(message);
+        if (this.statusCallbacks && message.statusCallback) this.track(this.fireCallbacks(message));
+      },
+    };
+  };
+
+  reset(): void {
+    this.messages.length = 0;
+    this.callbacks.length = 0;
+    this.runtime.reset();
+  }
+
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  private async fireCallbacks(message: EmulatedMessage): Promise<void> {
+    const url = message.statusCallback!;
+    const account = this.accounts.find((a) => a.accountSid === message.accountSid)!;
+    for (const status of ['sent', 'delivered'] as const) {
+      await sleep(5, this.runtime.signal);
+      if (this.runtime.signal.aborted) return;
+      message.status = status;
+      const params: Record<string, string> = {
+        AccountSid: message.accountSid,
+        ApiVersion: API_VERSION,
+        From: message.from ?? '',
+        MessageSid: message.sid,
+        MessageStatus: status,
+        SmsSid: message.sid,
+        SmsStatus: status,
+        To: message.to,
+      };
+      if (message.messagingServiceSid) params.MessagingServiceSid = message.messagingServiceSid;
+      const signature = twilioSignature(account.authToken, url, params);
+      const delivery: StatusCallbackDelivery = { url, params, signature };
+      this.callbacks.push(delivery);
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-twilio-signature': signature,
+            'user-agent': 'TwilioProxy/1.1',
+          },
+          body: new URLSearchParams(params).toString(),
+          signal: this.runtime.signal,
+        });
+        delivery.responseStatus = res.status;
+        await res.arrayBuffer();
+      } catch (err) {
+        delivery.error = (err as Error).message;
+      }
+    }
+  }
+}
+
+/** Starts a Twilio emulator (a real node:http server) behaving like Twilio with test credentials. */
+export async function startTwilioEmulator(opts: TwilioEmulatorOptions = {}): Promise<TwilioEmulator> {
+  const accounts = opts.accounts?.length ? [...opts.accounts] : [createTwilioTestAccount()];
+  const core = new TwilioEmulatorCore(accounts, opts.statusCallbacks ?? true);
+  const server = await startServer(opts.host ?? '127.0.0.1', opts.port ?? 0, core.runtime, core.behaviour);
+  const first = accounts[0]!;
+  return {
+    url: server.url,
+    accountSid: first.accountSid,
+    authToken: first.authToken,
+    accounts,
+    messages: core.messages,
+    get received() {
+      return core.received;
+    },
+    requests: core.runtime.requests,
+    callbacks: core.callbacks,
+    inject: (fault) => core.runtime.inject(fault),
+    reset: () => core.reset(),
+    settled: () => core.settled(),
+    close: () => server.close(),
+  };
+}
