@@ -1,0 +1,274 @@
+import type { ConfigCipher } from './config/cipher.js';
+import { isConfigDecryptError } from './config/cipher.js';
+import { parseConfig, type TwilioConfig, twilioConfigSchema } from './config/schemas.js';
+import { checkTenantId, type SmsConfigStore, type StoredProviderConfig } from './config/store.js';
+import { isSmsError, SmsError } from './errors.js';
+import type { Logger, ProviderOptions, SmsProvider } from './types.js';
+
+/** Why the platform default was chosen for a tenant (checked in this order). */
+export type SmsFallbackReason =
+  | 'no_tenant_config'
+  | 'tenant_config_disabled'
+  | 'tenant_config_unverified'
+  | 'tenant_config_undecryptable'
+  | 'tenant_config_invalid';
+
+/** Whose account sends: the tenant's Twilio, or the platform's MSG91. */
+export type SmsProviderSource = 'tenant' | 'platform-default';
+
+/** What `resolve()` returns; `reason` only for the platform default. */
+export interface SmsProviderResolution {
+  readonly provider: SmsProvider;
+  readonly source: SmsProviderSource;
+  readonly reason?: SmsFallbackReason;
+}
+
+/** Builds a tenant's Twilio provider (default: `new TwilioProvider(config, options)`, loaded on first use). */
+export type TwilioProviderFactory = (
+  config: TwilioConfig,
+  options: ProviderOptions,
+) => SmsProvider | Promise<SmsProvider>;
+
+/** Options of `createSmsProviderResolver` (design §4). */
+export interface SmsProviderResolverOptions {
+  store: SmsConfigStore;
+  cipher: ConfigCipher;
+  /** Normally `createPlatformDefaultFromEnv(process.env)` (MSG91). */
+  platformDefault: SmsProvider;
+  /** Bound on staleness; default 60 000. */
+  cacheTtlMs?: number;
+  /** LRU bound; default 10 000. */
+  maxTenants?: number;
+  /** Options of tenant TwilioProviders (timeouts, apiBaseUrl for emulators). */
+  twilioOptions?: ProviderOptions;
+  /** How long past its TTL a cached entry may be served while the store is down; default 900 000. */
+  staleIfErrorMs?: number;
+  /** Tenant providers get `statusCallbackUrl = base + '/' + encodeURIComponent(tenantId)`. */
+  statusCallbackBaseUrl?: string;
+  logger?: Logger;
+  /** @internal Tests and advanced wiring: how tenant Twilio providers are built. */
+  createTwilioProvider?: TwilioProviderFactory;
+  /** @internal Clock for tests. */
+  now?: () => number;
+}
+
+/** Picks a tenant's SMS provider: its verified Twilio config, else the platform default. */
+export interface SmsProviderResolver {
+  /** Resolves the provider for a tenant; rejects `provider_unavailable` when the store is down and nothing is cached. */
+  resolve(tenantId: string): Promise<SmsProviderResolution>;
+  /** Drops a tenant's cached entry (an in-flight load for it will not repopulate the cache). */
+  invalidate(tenantId: string): void;
+  /** Drops every cached entry. */
+  clear(): void;
+  /** Number of cached tenants. */
+  readonly size: number;
+}
+
+/** The default `TwilioProviderFactory`: imports `TwilioProvider` on first use. */
+export const defaultTwilioProviderFactory: TwilioProviderFactory = async (config, options) => {
+  const { TwilioProvider } = await import('./providers/twilio.js');
+  return new TwilioProvider(config, options);
+};
+
+/** `base + '/' + encodeURIComponent(tenantId)`, without a doubled slash. */
+export function tenantStatusCallbackUrl(base: string, tenantId: string): string {
+  return `${base.replace(/\/+$/, '')}/${encodeURIComponent(tenantId)}`;
+}
+
+interface TenantProviderSlot {
+  /** Row id + config_version: a removed and re-created row never reuses an old instance. */
+  key: string;
+  provider: SmsProvider;
+}
+
+interface CacheEntry {
+  /** Undefined once invalidated (the provider slot is kept for reuse). */
+  result: SmsProviderResolution | undefined;
+  expiresAt: number;
+  tenant: TenantProviderSlot | undefined;
+}
+
+interface Flight {
+  cancelled: boolean;
+  promise: Promise<SmsProviderResolution>;
+}
+
+const nonNegative = (name: string, v: number | undefined, dflt: number, min = 0): number => {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+    throw new SmsError({ code: 'invalid_config', message: `${name} must be a number ≥ ${min}` });
+  }
+  return v;
+};
+
+/** Creates the resolver of design §4: LRU + TTL cache, single-flight per tenant, stale-if-error on store outages. */
+export function createSmsProviderResolver(options: SmsProviderResolverOptions): SmsProviderResolver {
+  const { store, cipher, platformDefault, logger } = options;
+  if (!store || !cipher || !platformDefault) {
+    throw new SmsError({
+      code: 'invalid_config',
+      message: 'createSmsProviderResolver needs store, cipher and platformDefault',
+    });
+  }
+  const ttl = nonNegative('cacheTtlMs', options.cacheTtlMs, 60_000);
+  const maxTenants = Math.floor(nonNegative('maxTenants', options.maxTenants, 10_000, 1));
+  const staleIfErrorMs = nonNegative('staleIfErrorMs', options.staleIfErrorMs, 900_000);
+  const now = options.now ?? Date.now;
+  const factory = options.createTwilioProvider ?? defaultTwilioProviderFactory;
+  const baseTwilioOptions: ProviderOptions = { ...options.twilioOptions };
+  if (logger && !baseTwilioOptions.logger) baseTwilioOptions.logger = logger;
+
+  const cache = new Map<string, CacheEntry>(); // insertion order = LRU order
+  const inflight = new Map<string, Flight>();
+  const fallbacks = new Map<SmsFallbackReason, SmsProviderResolution>();
+  const fallback = (reason: SmsFallbackReason): SmsProviderResolution => {
+    let r = fallbacks.get(reason);
+    if (!r) {
+      r = Object.freeze({ provider: platformDefault, source: 'platform-default' as const, reason });
+      fallbacks.set(reason, r);
+    }
+    return r;
+  };
+
+  const remember = (tenantId: string, entry: CacheEntry) => {
+    cache.delete(tenantId);
+    cache.set(tenantId, entry);
+    while (cache.size > maxTenants) {
+      const oldest = cache.keys().next().value as string;
+      cache.delete(oldest);
+    }
+  };
+
+  const broken = (tenantId: string, row: StoredProviderConfig, reason: SmsFallbackReason, err: unknown) => {
+    logger?.warn(
+      {
+        tenantId,
+        reason,
+        configVersion: row.configVersion,
+        error: isSmsError(err) ? err.message : 'unusable tenant config',
+      },
+      'tenant SMS config is unusable; using the platform default',
+    );
+    return { result: fallback(reason), tenant: undefined };
+  };
+
+  const build = async (
+    tenantId: string,
+    row: StoredProviderConfig | undefined,
+    previous: TenantProviderSlot | undefined,
+  ): Promise<{ result: SmsProviderResolution; tenant: TenantProviderSlot | undefined }> => {
+    if (!row) return { result: fallback('no_tenant_config'), tenant: undefined };
+    if (!row.enabled) return { result: fallback('tenant_config_disabled'), tenant: previous };
+    if (!row.verifiedAt) return { result: fallback('tenant_config_unverified'), tenant: undefined };
+    const ctx = { tenantId, channel: row.channel, provider: row.provider };
+    let plaintext: string;
+    try {
+      plaintext = cipher.decrypt(row.config, ctx);
+    } catch (err) {
+      return broken(
+        tenantId,
+        row,
+        'tenant_config_undecryptable',
+        isConfigDecryptError(err) ? err : undefined,
+      );
+    }
+    const slotKey = `${row.id}:${row.configVersion}`;
+    if (previous?.key === slotKey)
+      return { result: Object.freeze({ provider: previous.provider, source: 'tenant' }), tenant: previous };
+    let provider: SmsProvider;
+    try {
+      let json: unknown;
+      try {
+        json = JSON.parse(plaintext);
+      } catch {
+        throw new SmsError({ code: 'invalid_config', message: 'The stored config is not JSON' });
+      }
+      const config = parseConfig(twilioConfigSchema, json, 'twilioConfig', 'twilio');
+      const providerOptions: ProviderOptions = { ...baseTwilioOptions };
+      if (options.statusCallbackBaseUrl) {
+        providerOptions.statusCallbackUrl = tenantStatusCallbackUrl(options.statusCallbackBaseUrl, tenantId);
+      }
+      provider = await factory(config, providerOptions);
+    } catch (err) {
+      return broken(tenantId, row, 'tenant_config_invalid', err);
+    }
+    return { result: Object.freeze({ provider, source: 'tenant' }), tenant: { key: slotKey, provider } };
+  };
+
+  const load = (tenantId: string): Flight => {
+    const flight: Flight = {
+      cancelled: false,
+      promise: undefined as unknown as Promise<SmsProviderResolution>,
+    };
+    flight.promise = (async () => {
+      let row: StoredProviderConfig | undefined;
+      try {
+        row = await store.get({ tenantId, provider: 'twilio', channel: 'sms' });
+      } catch (err) {
+        const cached = cache.get(tenantId);
+        if (!flight.cancelled && cached?.result && now() < cached.expiresAt + staleIfErrorMs) {
+          logger?.warn(
+            {
+              tenantId,
+              source: cached.result.source,
+              error: isSmsError(err) ? err.code : (err as Error)?.name,
+            },
+            'SMS config store unavailable; serving the cached provider',
+          );
+          return cached.result;
+        }
+        throw new SmsError({
+          code: 'provider_unavailable',
+          message: `The SMS config store is unavailable: cannot tell which provider tenant "${tenantId}" uses`,
+          outcome: 'not_sent',
+          retryable: true,
+          cause: err,
+        });
+      }
+      const { result, tenant } = await build(tenantId, row, cache.get(tenantId)?.tenant);
+      if (!flight.cancelled) remember(tenantId, { result, expiresAt: now() + ttl, tenant });
+      return result;
+    })().finally(() => {
+      if (inflight.get(tenantId) === flight) inflight.delete(tenantId);
+    });
+    return flight;
+  };
+
+  return {
+    async resolve(tenantId) {
+      checkTenantId(tenantId);
+      const entry = cache.get(tenantId);
+      if (entry?.result && now() < entry.expiresAt) {
+        cache.delete(tenantId);
+        cache.set(tenantId, entry);
+        return entry.result;
+      }
+      let flight = inflight.get(tenantId);
+      if (!flight) {
+        flight = load(tenantId);
+        inflight.set(tenantId, flight);
+      }
+      return flight.promise;
+    },
+    invalidate(tenantId) {
+      const entry = cache.get(tenantId);
+      if (entry) {
+        entry.result = undefined;
+        entry.expiresAt = 0;
+      }
+      const flight = inflight.get(tenantId);
+      if (flight) {
+        flight.cancelled = true;
+        inflight.delete(tenantId);
+      }
+    },
+    clear() {
+      cache.clear();
+      for (const f of inflight.values()) f.cancelled = true;
+      inflight.clear();
+    },
+    get size() {
+      return cache.size;
+    },
+  };
+}
