@@ -39,5 +39,4 @@ export {
   TWILIO_MAGIC_FROM,
   TWILIO_MAGIC_TO,
   TWILIO_VALID_FROM,
-  twilioSignature,
 } from './twilio-emulator.js';

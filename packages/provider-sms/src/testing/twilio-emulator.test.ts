@@ -4,7 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ajv } from 'ajv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTwilioEmulator, type TwilioEmulator, twilioSignature } from './index.js';
+import { computeTwilioSignature } from '../webhooks/twilio-signature.js';
+import { startTwilioEmulator, type TwilioEmulator } from './index.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('../../test/fixtures/twilio-message.schema.json', import.meta.url), 'utf8'),
@@ -254,7 +255,7 @@ describe('Twilio emulator: messages', () => {
           To: ok.To,
           From: ok.From,
         });
-        expect(g.signature).toBe(twilioSignature(tw.authToken, cbUrl, g.params));
+        expect(g.signature).toBe(computeTwilioSignature(tw.authToken, cbUrl, g.params));
       }
       expect(tw.callbacks.map((c) => c.responseStatus)).toEqual([200, 200]);
       expect(tw.messages[0]?.status).toBe('delivered');
@@ -268,7 +269,7 @@ describe('Twilio emulator: messages', () => {
     const twilio = (await import('twilio')).default;
     const params = { MessageSid: 'SM1', MessageStatus: 'sent', To: '+14155552671', From: '+15005550006' };
     const url = 'https://example.com/status/t1?foo=1&bar=2';
-    const sig = twilioSignature('12345', url, params);
+    const sig = computeTwilioSignature('12345', url, params);
     expect(twilio.validateRequest('12345', sig, url, params)).toBe(true);
     expect(twilio.validateRequest('54321', sig, url, params)).toBe(false);
   });

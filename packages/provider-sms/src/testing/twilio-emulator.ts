@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { countSegments } from '../message.js';
 import type { SmsEncoding } from '../types.js';
+import { computeTwilioSignature } from '../webhooks/twilio-signature.js';
 import {
   type BehaviourResult,
   type EmulatorFault,
@@ -134,14 +134,6 @@ export function twilioError(status: number, code: number, message: string): Emul
     status,
   };
   return jsonResponse(status, body, { 'twilio-request-id': `RQ${randomHex(16)}` });
-}
-
-/** X-Twilio-Signature: base64(HMAC-SHA1(authToken, url + each POST param's key+value, keys sorted)). */
-export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
-  const data = Object.keys(params)
-    .sort()
-    .reduce((acc, key) => acc + key + params[key], url);
-  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
 
 /** RFC 2822 date as Twilio writes it: "Thu, 30 Jul 2015 20:12:31 +0000". */
@@ -367,7 +359,7 @@ export class TwilioEmulatorCore {
         To: message.to,
       };
       if (message.messagingServiceSid) params.MessagingServiceSid = message.messagingServiceSid;
-      const signature = twilioSignature(account.authToken, url, params);
+      const signature = computeTwilioSignature(account.authToken, url, params);
       const delivery: StatusCallbackDelivery = { url, params, signature };
       this.callbacks.push(delivery);
       try {
