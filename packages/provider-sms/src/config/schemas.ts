@@ -35,7 +35,9 @@ const nonEmpty = () => z.string().check(z.trim(), z.minLength(1, 'is required'))
 
 /** zod schema of `TwilioConfig`. */
 export const twilioConfigSchema = z.object({
-  accountSid: z.string().check(z.trim(), z.regex(ACCOUNT_SID_RE, 'must be "AC" followed by 32 hex characters')),
+  accountSid: z
+    .string()
+    .check(z.trim(), z.regex(ACCOUNT_SID_RE, 'must be "AC" followed by 32 hex characters')),
   authToken: z.string().check(z.trim(), z.minLength(8, 'must be at least 8 characters')),
   fromNumber: z.string().check(
     z.trim(),
@@ -49,7 +51,9 @@ export const twilioConfigSchema = z.object({
 /** zod schema of `Msg91Config`. */
 export const msg91ConfigSchema = z.object({
   authKey: nonEmpty(),
-  senderId: z.optional(z.string().check(z.regex(/^[A-Za-z]{6}$/, 'must be a 6-letter DLT header, e.g. "LDMTRX"'))),
+  senderId: z.optional(
+    z.string().check(z.regex(/^[A-Za-z]{6}$/, 'must be a 6-letter DLT header, e.g. "LDMTRX"')),
+  ),
   templateId: z.optional(nonEmpty()),
   bodyVariable: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a variable name'))),
   shortUrl: z.optional(z.boolean()),
@@ -90,3 +94,21 @@ export function parseConfig<T>(
     ...(provider ? { provider } : {}),
   });
 }
+
+const optionalEnv = () => z.optional(z.string().check(z.trim()));
+
+/** zod schema of the platform default's environment (`MSG91_*`); empty values count as unset. */
+export const msg91EnvSchema = z.object({
+  MSG91_AUTH_KEY: z.string().check(z.trim(), z.minLength(1, 'is required')),
+  MSG91_TEMPLATE_ID: z.string().check(z.trim(), z.minLength(1, 'is required')),
+  MSG91_SENDER_ID: z.optional(
+    z.string().check(z.trim(), z.regex(/^[A-Za-z]{6}$/, 'must be a 6-letter DLT header, e.g. "LDMTRX"')),
+  ),
+  MSG91_API_BASE_URL: z.optional(
+    z.string().check(
+      z.trim(),
+      z.refine((v) => URL.canParse(v) && /^https?:/i.test(v), 'must be an http(s) URL'),
+    ),
+  ),
+  MSG91_BODY_VARIABLE: optionalEnv(),
+});
