@@ -1,0 +1,12 @@
+import { createPlatformDefaultFromEnv } from '../config/platform-default.js';
+import type { SmsProvider } from '../types.js';
+import { errorMessage } from './context.js';
+
+/** The platform default from the MSG91_* env vars, or why it is unavailable (commands that only resolve go on without it). */
+export function platformDefaultFromEnv(env: NodeJS.ProcessEnv): { provider?: SmsProvider; missing: string } {
+  try {
+    return { provider: createPlatformDefaultFromEnv(env), missing: '' };
+  } catch (err) {
+    return { missing: errorMessage(err) };
+  }
+}

@@ -1,0 +1,119 @@
+import type { ConfigCipher } from '../config/cipher.js';
+import type { OpenDatabase } from '../config/database.js';
+import { createSmsConfigService } from '../config/service.js';
+import { createPostgresConfigStore, migrate, type SmsConfigStore } from '../config/store.js';
+import { migrateDispatchLog } from '../dispatch-log.js';
+
+import { createSmsProviderResolver } from '../resolver.js';
+import type { Logger, SmsProvider } from '../types.js';
+import {
+  CliError,
+  type CliIo,
+  type CommonOptions,
+  type DatabaseTarget,
+  databaseTarget,
+  EXIT,
+  loadCipher,
+  openTarget,
+  preflightKeys,
+  stderrLogger,
+  twilioOptionsFromEnv,
+} from './context.js';
+import { platformDefaultFromEnv } from './platform.js';
+
+/** Everything a config/resolve/send command needs, opened once per invocation. */
+export interface CliRuntime {
+  target: DatabaseTarget;
+  database: OpenDatabase;
+  store: SmsConfigStore;
+  cipher: ConfigCipher;
+  resolver: ReturnType<typeof createSmsProviderResolver>;
+  service: ReturnType<typeof createSmsConfigService>;
+  /** Set when the MSG91 env vars are present; otherwise the resolver gets a placeholder that refuses to send. */
+  platformConfigured: boolean;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Makes sure the tables exist: PGlite data dirs are migrated on the fly; a server must have run `migrate`. */
+async function ensureTables(target: DatabaseTarget, database: OpenDatabase): Promise<void> {
+  if (target.kind === 'pglite') {
+    await migrate(database.db);
+    await migrateDispatchLog(database.db);
+    return;
+  }
+  const res = await database.db.query("SELECT to_regclass('public.notification_providers') AS t");
+  if (!res.rows[0]?.t) {
+    throw new CliError(
+      `the table notification_providers does not exist in ${target.display}: run "provider-sms migrate" first`,
+      EXIT.failed,
+    );
+  }
+}
+
+/** A stand-in platform default used when MSG91 env vars are absent: resolving works, sending says what is missing. */
+function unconfiguredPlatformDefault(missing: string): SmsProvider {
+  const fail = () =>
+    Promise.reject(
+      new CliError(`the platform default (MSG91) is not configured: ${missing}`, EXIT.usage, {
+        code: 'platform_default_not_configured',
+      }),
+    );
+  return { name: 'msg91', send: fail, verify: fail };
+}
+
+/** Opens the database, cipher, store, resolver and config service for one command (validation happens first). */
+export async function openRuntime(opts: CommonOptions, io: CliIo): Promise<CliRuntime> {
+  const target = databaseTarget(opts, io.env);
+  preflightKeys(target, io.env);
+  const platform = platformDefaultFromEnv(io.env);
+  const logger = stderrLogger(io, opts.verbose === true);
+  const database = await openTarget(target);
+  try {
+    await ensureTables(target, database);
+    const cipher = loadCipher(target, io);
+    const store = createPostgresConfigStore(database.db);
+    const twilioOptions = twilioOptionsFromEnv(io.env, logger);
+    const resolver = createSmsProviderResolver({
+      store,
+      cipher,
+      platformDefault: platform.provider ?? unconfiguredPlatformDefault(platform.missing),
+      twilioOptions,
+      logger,
+    });
+    const service = createSmsConfigService({ store, cipher, resolver, twilioOptions, logger });
+    return {
+      target,
+      database,
+      store,
+      cipher,
+      resolver,
+      service,
+      platformConfigured: platform.provider !== undefined,
+      logger,
+      close: () => database.close(),
+    };
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Opens a runtime, runs `fn`, always closes it. */
+export async function withRuntime<T>(
+  opts: CommonOptions,
+  io: CliIo,
+  fn: (rt: CliRuntime) => Promise<T>,
+): Promise<T> {
+  const rt = await openRuntime(opts, io);
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close().catch(() => undefined);
+  }
+}
+
+/** Throws the CLI's "unknown tenant" input error (exit 2). */
+export function unknownTenant(tenantId: string): never {
+  throw new CliError(`no Twilio SMS config for tenant "${tenantId}"`, EXIT.usage, { code: 'unknown_tenant' });
+}

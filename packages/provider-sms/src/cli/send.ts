@@ -1,0 +1,165 @@
+import type { Command } from 'commander';
+import { listDispatchLog } from '../dispatch-log.js';
+import { isSmsError } from '../errors.js';
+import { checkMessage } from '../message.js';
+import type { TwilioProvider } from '../providers/twilio.js';
+import type { SmsMessage } from '../types.js';
+import type { AddCommon, SetExit } from './config.js';
+import {
+  type CliIo,
+  type CommonOptions,
+  checkTenantArg,
+  EXIT,
+  errorMessage,
+  smsErrorFields,
+} from './context.js';
+import { collectVar, parsePositiveInt } from './input.js';
+import { renderFields, renderTable, writeJson, writeLine } from './output.js';
+import { type CliRuntime, withRuntime } from './runtime.js';
+
+interface ResolveOptions extends CommonOptions {
+  tenant: string;
+}
+
+interface SendOptions extends CommonOptions {
+  tenant: string;
+  to: string;
+  body: string;
+  templateId?: string;
+  var?: Record<string, string>;
+  reference?: string;
+}
+
+interface LogOptions extends CommonOptions {
+  tenant?: string;
+  limit: number;
+}
+
+/** What `resolve` reports: the provider chosen for a tenant and why. */
+async function resolution(rt: CliRuntime, tenantId: string) {
+  const r = await rt.resolver.resolve(tenantId);
+  const accountSid = r.source === 'tenant' ? (r.provider as Partial<TwilioProvider>).accountSid : undefined;
+  return {
+    resolved: r,
+    fields: {
+      tenant: tenantId,
+      provider: r.provider.name,
+      source: r.source,
+      reason: r.reason ?? null,
+      ...(accountSid ? { accountSid } : {}),
+      ...(r.source === 'platform-default' && !rt.platformConfigured
+        ? { platformDefaultConfigured: false }
+        : {}),
+    },
+  };
+}
+
+/** Registers `resolve`, `send` and `log`. */
+export function registerSendCommands(program: Command, io: CliIo, common: AddCommon, setExit: SetExit): void {
+  common(
+    program
+      .command('resolve')
+      .description(
+        "show which provider a tenant's SMS go through and why (source 'tenant' or 'platform-default' with a reason)",
+      )
+      .requiredOption('--tenant <id>', 'tenant id'),
+  ).action(async (opts: ResolveOptions) => {
+    const tenantId = checkTenantArg(opts.tenant);
+    await withRuntime(opts, io, async (rt) => {
+      const { fields } = await resolution(rt, tenantId);
+      if (opts.json) writeJson(io.stdout, fields);
+      else writeLine(io.stdout, renderFields(fields));
+    });
+  });
+
+  common(
+    program
+      .command('send')
+      .description(
+        'send one SMS for a tenant through the resolver (tenant Twilio, else the MSG91 platform default); ' +
+          'prints the result, or the SmsError code, providerCode, retryable and outcome (exit 1)',
+      )
+      .requiredOption('--tenant <id>', 'tenant id')
+      .requiredOption('--to <number>', 'recipient in E.164, e.g. +919876543210')
+      .requiredOption('--body <text>', 'message text')
+      .option('--template-id <id>', 'MSG91 flow/template id (platform default only)')
+      .option('--var <name=value>', 'MSG91 template variable (repeatable)', collectVar)
+      .option('--reference <id>', "caller's reference (MSG91 CRQID)"),
+  )
+    .addHelpText(
+      'after',
+      '\nThis sends a REAL SMS unless TWILIO_API_BASE_URL / MSG91_API_BASE_URL point at emulators ' +
+        '(see "provider-sms emulator").\nThe platform default needs MSG91_AUTH_KEY (and MSG91_TEMPLATE_ID or --template-id).',
+    )
+    .action(async (opts: SendOptions) => {
+      const tenantId = checkTenantArg(opts.tenant);
+      const message: SmsMessage = { to: opts.to, body: opts.body };
+      if (opts.templateId !== undefined || opts.var !== undefined) {
+        message.template = {
+          ...(opts.templateId !== undefined ? { id: opts.templateId } : {}),
+          ...(opts.var !== undefined ? { variables: opts.var } : {}),
+        };
+      }
+      if (opts.reference !== undefined) message.reference = opts.reference;
+      // Local checks first (malformed number, empty body): exit 2, nothing opened or sent.
+      const checked = await checkMessage(message);
+      message.to = checked.to;
+      await withRuntime(opts, io, async (rt) => {
+        const { resolved, fields } = await resolution(rt, tenantId);
+        try {
+          const result = await resolved.provider.send(message);
+          const out = { ok: true, ...fields, to: checked.to, ...result };
+          if (opts.json) writeJson(io.stdout, out);
+          else writeLine(io.stdout, renderFields(out));
+        } catch (err) {
+          if (!isSmsError(err)) throw err;
+          const out = {
+            ok: false,
+            ...fields,
+            to: checked.to,
+            error: { ...smsErrorFields(err), message: errorMessage(err) },
+          };
+          if (opts.json) writeJson(io.stdout, out);
+          else {
+            writeLine(io.stdout, renderFields({ ...fields, to: checked.to }));
+            writeLine(io.stdout, renderFields(out.error));
+          }
+          io.stderr.write(`provider-sms: send failed: ${err.code} — ${errorMessage(err)}\n`);
+          setExit(EXIT.failed);
+        }
+      });
+    });
+
+  common(
+    program
+      .command('log')
+      .description('list the latest rows of notification_dispatch_log (the initial status of each send)')
+      .option('--tenant <id>', 'only this tenant')
+      .option('--limit <n>', 'how many rows (default 50)', parsePositiveInt('--limit', 10_000), 50),
+  ).action(async (opts: LogOptions) => {
+    if (opts.tenant !== undefined) checkTenantArg(opts.tenant);
+    await withRuntime(opts, io, async (rt) => {
+      const rows = await listDispatchLog(rt.database.db, {
+        limit: opts.limit,
+        ...(opts.tenant ? { tenantId: opts.tenant } : {}),
+      });
+      if (opts.json) writeJson(io.stdout, rows);
+      else
+        writeLine(
+          io.stdout,
+          renderTable(
+            [
+              { header: 'CREATED AT', value: (r) => r.createdAt.toISOString() },
+              { header: 'TENANT', value: (r) => r.tenantId },
+              { header: 'CHANNEL', value: (r) => r.channel },
+              { header: 'PROVIDER', value: (r) => r.provider },
+              { header: 'STATUS', value: (r) => r.status },
+              { header: 'ERROR CODE', value: (r) => r.errorCode },
+              { header: 'MESSAGE ID', value: (r) => r.messageId },
+            ],
+            rows,
+          ),
+        );
+    });
+  });
+}

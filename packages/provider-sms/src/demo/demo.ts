@@ -1,0 +1,354 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keyFileCipher, redactUrl } from '../cli/context.js';
+import { renderTable } from '../cli/output.js';
+import { type ConfigCipher, createConfigCipher, parseKeyRing } from '../config/cipher.js';
+import { openDatabase } from '../config/database.js';
+import { createPlatformDefaultFromEnv } from '../config/platform-default.js';
+import { createSmsConfigService } from '../config/service.js';
+import { createPostgresConfigStore, migrate } from '../config/store.js';
+import { dispatchLogInput, migrateDispatchLog, recordDispatch } from '../dispatch-log.js';
+import { isSmsError } from '../errors.js';
+import { createSmsProviderResolver } from '../resolver.js';
+import { createSmsSender } from '../sender.js';
+import { startMsg91Emulator } from '../testing/msg91-emulator.js';
+import { startTwilioEmulator, TWILIO_VALID_FROM } from '../testing/twilio-emulator.js';
+import type { SmsMessage, SmsProviderName } from '../types.js';
+
+/** Where the demo prints (a `Writable` such as `process.stdout`, or anything with `write`). */
+export interface DemoOutput {
+  write(chunk: string): unknown;
+}
+
+/** Options of `runDemo`. */
+export interface DemoOptions {
+  /** A PostgreSQL server (tables in the schema `provider_sms_demo`); absent → embedded PGlite. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory to use/keep; default a new temporary directory. Ignored with `databaseUrl`. */
+  dataDir?: string | undefined;
+  out: DemoOutput;
+}
+
+/** One send of the demo batch, as printed. */
+export interface DemoDispatchRow {
+  label: string;
+  tenant: string;
+  provider: SmsProviderName | null;
+  source: 'tenant' | 'platform-default' | null;
+  reason: string | null;
+  to: string;
+  /** The provider's status on success, else null. */
+  status: string | null;
+  /** The `SmsError` code on failure, else null. */
+  errorCode: string | null;
+  providerCode: string | number | null;
+  messageId: string | null;
+  segments: number | null;
+  encoding: string | null;
+}
+
+/** A seeded tenant and what saving its config produced. */
+export interface DemoTenant {
+  tenant: string;
+  config: string;
+  enabled: boolean | null;
+  verified: boolean | null;
+  note: string;
+}
+
+/** What `runDemo` returns (and prints). */
+export interface DemoReport {
+  database: { kind: 'pglite' | 'postgres'; location: string; schema: string };
+  tenants: DemoTenant[];
+  rows: DemoDispatchRow[];
+  emulators: { twilioMessages: number; msg91Messages: number };
+  durationMs: number;
+}
+
+const DEMO_SCHEMA_POSTGRES = 'provider_sms_demo';
+const TENANTS = ['acme', 'globex', 'initech', 'umbrella', 'hooli'] as const;
+// Env vars the twilio SDK (or a proxy) would pick up: the demo never talks to anything but its emulators.
+const CLEARED_ENV = [
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_EDGE',
+  'TWILIO_REGION',
+  'TWILIO_CA_BUNDLE',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'http_proxy',
+  'https_proxy',
+];
+const OTP_TEMPLATE = { id: '6650c0de0000000000000a7e', variables: ['otp', 'minutes'] };
+const BODY_TEMPLATE = { id: '6650c0de00000000000000b0', variables: ['body'] };
+const UNICODE_BODY =
+  'नमस्ते! आपका ऑर्डर #4821 भेज दिया गया है और कल शाम तक पहुँच जाएगा। ' +
+  'डिलीवरी ट्रैक करने के लिए ऐप खोलें या हमें कभी भी कॉल करें। ' +
+  'किसी भी सवाल के लिए हमारी सहायता टीम हमेशा उपलब्ध है। धन्यवाद — Acme 🚚';
+
+/** The batch: successes, Twilio magic failures, Unicode, and the platform default for every fallback reason. */
+function batch(): Array<{ label: string; tenant: string; message: SmsMessage }> {
+  return [
+    { label: 'success', tenant: 'acme', message: { to: '+14155552671', body: 'Acme: your code is 4821' } },
+    {
+      label: 'invalid number',
+      tenant: 'acme',
+      message: { to: '+15005550001', body: 'Acme: your code is 4821' },
+    },
+    { label: 'opted out', tenant: 'acme', message: { to: '+15005550004', body: 'Acme: your code is 4821' } },
+    { label: 'unicode', tenant: 'acme', message: { to: '+919876543210', body: UNICODE_BODY } },
+    {
+      label: 'unverified tenant',
+      tenant: 'globex',
+      message: { to: '+919876543211', body: 'Globex: your code is 1234' },
+    },
+    {
+      label: 'disabled tenant',
+      tenant: 'initech',
+      message: { to: '+919876543212', body: 'Initech: your code is 5678' },
+    },
+    {
+      label: 'MSG91 template',
+      tenant: 'umbrella',
+      message: {
+        to: '+919876543213',
+        body: 'Umbrella: your code is 9012 (valid 10 minutes)',
+        template: { id: OTP_TEMPLATE.id, variables: { otp: '9012', minutes: '10' } },
+        reference: 'notif-0007',
+      },
+    },
+    {
+      label: 'no "+" prefix',
+      tenant: 'umbrella',
+      message: { to: '98765 43214', body: 'Umbrella: your code is 9012' },
+    },
+    {
+      label: 'corrupt row',
+      tenant: 'hooli',
+      message: { to: '+919876543215', body: 'Hooli: your code is 3456' },
+    },
+  ];
+}
+
+/**
+ * Runs the end-to-end demo: database + migration, both emulators, four seeded tenants and a corrupt row
+ * (configs saved through the config service, so verification really runs), a batch through resolver and
+ * sender, each initial status written to `notification_dispatch_log`; prints a table. Never sends a real SMS.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoReport> {
+  const started = Date.now();
+  const out = (line = '') => options.out.write(`${line}\n`);
+  const savedEnv = new Map(CLEARED_ENV.map((k) => [k, process.env[k]] as const));
+  for (const k of CLEARED_ENV) delete process.env[k];
+
+  const usePostgres = Boolean(options.databaseUrl);
+  const schema = usePostgres ? DEMO_SCHEMA_POSTGRES : 'public';
+  const dataDir = usePostgres
+    ? undefined
+    : (options.dataDir ?? mkdtempSync(join(tmpdir(), 'provider-sms-demo-')));
+  const location = usePostgres ? redactUrl(options.databaseUrl!) : dataDir!;
+
+  const twilio = await startTwilioEmulator({ statusCallbacks: false });
+  const cleanups: Array<() => Promise<unknown>> = [() => twilio.close()];
+  try {
+    const msg91 = await startMsg91Emulator({ templates: [BODY_TEMPLATE, OTP_TEMPLATE] });
+    cleanups.push(() => msg91.close());
+    const database = await openDatabase(usePostgres ? { databaseUrl: options.databaseUrl } : { dataDir });
+    cleanups.push(() => database.close());
+    const { db } = database;
+
+    out(
+      `provider-sms demo: ${usePostgres ? `PostgreSQL ${location} (schema ${schema})` : `embedded PGlite in ${location}`}`,
+    );
+    out(`Emulators (no SMS leaves this machine): Twilio ${twilio.url}, MSG91 ${msg91.url}`);
+    out();
+
+    await migrate(db, { schema });
+    await migrateDispatchLog(db, { schema });
+    const t = `"${schema}".notification_providers`;
+    if (usePostgres) await db.query(`DELETE FROM ${t} WHERE tenant_id = ANY($1)`, [[...TENANTS]]);
+
+    let cipher: ConfigCipher;
+    if (dataDir) cipher = keyFileCipher(dataDir).cipher;
+    else if (process.env.PROVIDER_CONFIG_KEYS)
+      cipher = createConfigCipher(parseKeyRing(process.env.PROVIDER_CONFIG_KEYS));
+    else cipher = createConfigCipher({ keys: { demo: randomBytes(32) }, activeKeyId: 'demo' });
+
+    const store = createPostgresConfigStore(db, { schema });
+    const platformDefault = createPlatformDefaultFromEnv({
+      MSG91_AUTH_KEY: msg91.authKey,
+      MSG91_TEMPLATE_ID: BODY_TEMPLATE.id,
+      MSG91_SENDER_ID: 'LDMTRX',
+      MSG91_API_BASE_URL: msg91.url,
+    });
+    const twilioOptions = { apiBaseUrl: twilio.url, timeoutMs: 5_000 };
+    const resolver = createSmsProviderResolver({ store, cipher, platformDefault, twilioOptions });
+    const service = createSmsConfigService({ store, cipher, resolver, twilioOptions });
+    const sender = createSmsSender({ resolver, retry: { maxAttempts: 2, baseDelayMs: 50 }, failover: 'off' });
+
+    // Seed through the real config service: verification runs against the Twilio emulator.
+    const good = {
+      accountSid: twilio.accountSid,
+      authToken: twilio.authToken,
+      fromNumber: TWILIO_VALID_FROM,
+    };
+    const tenants: DemoTenant[] = [];
+    const seed = async (tenant: string, config: typeof good, configLabel: string, note: string) => {
+      const r = await service.saveTwilioConfig(tenant, config);
+      const why = r.error
+        ? `verification failed: ${r.error.code}${r.error.providerCode !== undefined ? ` (${r.error.providerCode})` : ''}`
+        : '';
+      tenants.push({
+        tenant,
+        config: configLabel,
+        enabled: true,
+        verified: r.verified,
+        note: r.verified ? note : why,
+      });
+    };
+    await seed('acme', good, 'twilio', 'sends through its own Twilio');
+    await seed('globex', { ...good, authToken: 'not-the-right-token-0000' }, 'twilio, wrong auth token', '');
+    await seed('initech', good, 'twilio', '');
+    await service.disable('initech');
+    tenants[2] = { ...tenants[2]!, enabled: false, note: 'disabled after a successful verification' };
+    tenants.push({
+      tenant: 'umbrella',
+      config: 'none',
+      enabled: null,
+      verified: null,
+      note: 'no notification_providers row',
+    });
+    await seed('hooli', good, 'twilio, ciphertext corrupted', 'verified, then a ciphertext byte flipped');
+    await corruptCiphertext(db, t, 'hooli');
+    resolver.invalidate('hooli');
+
+    out('Seeded tenants (saved through the config service; verified against the Twilio emulator):');
+    out(
+      renderTable(
+        [
+          { header: 'TENANT', value: (r: DemoTenant) => r.tenant },
+          { header: 'CONFIG', value: (r) => r.config },
+          { header: 'ENABLED', value: (r) => yesNo(r.enabled) },
+          { header: 'VERIFIED', value: (r) => yesNo(r.verified) },
+          { header: 'NOTE', value: (r) => r.note },
+        ],
+        tenants,
+      ),
+    );
+    out();
+
+    const rows: DemoDispatchRow[] = [];
+    for (const item of batch()) {
+      const resolution = await resolver.resolve(item.tenant);
+      const base = {
+        label: item.label,
+        tenant: item.tenant,
+        provider: resolution.provider.name,
+        source: resolution.source,
+        reason: resolution.reason ?? null,
+        to: item.message.to,
+      };
+      try {
+        const sent = await sender.send(item.tenant, item.message);
+        const r = sent.result;
+        rows.push({
+          ...base,
+          provider: r.provider,
+          source: sent.source,
+          reason: sent.reason ?? base.reason,
+          status: r.status,
+          errorCode: null,
+          providerCode: null,
+          messageId: r.messageId,
+          segments: r.segments,
+          encoding: r.encoding,
+        });
+        await recordDispatch(db, dispatchLogInput(item.tenant, { result: r }), { schema });
+      } catch (err) {
+        if (!isSmsError(err)) throw err;
+        rows.push({
+          ...base,
+          status: null,
+          errorCode: err.code,
+          providerCode: err.providerCode ?? null,
+          messageId: null,
+          segments: null,
+          encoding: null,
+        });
+        await recordDispatch(db, dispatchLogInput(item.tenant, { error: err, provider: base.provider }), {
+          schema,
+        });
+      }
+    }
+
+    out('Dispatch (resolver → sender → provider → emulator):');
+    out(
+      renderTable(
+        [
+          { header: 'CASE', value: (r: DemoDispatchRow) => r.label },
+          { header: 'TENANT', value: (r) => r.tenant },
+          { header: 'PROVIDER', value: (r) => r.provider },
+          { header: 'SOURCE', value: (r) => r.source },
+          { header: 'REASON', value: (r) => r.reason },
+          { header: 'TO', value: (r) => r.to },
+          {
+            header: 'STATUS / ERROR',
+            value: (r) =>
+              r.status ?? `${r.errorCode}${r.providerCode !== null ? ` (${r.providerCode})` : ''}`,
+          },
+          { header: 'MESSAGE ID', value: (r) => r.messageId },
+          { header: 'SEGMENTS', value: (r) => (r.segments === null ? null : `${r.segments} ${r.encoding}`) },
+        ],
+        rows,
+      ),
+    );
+    out();
+    const table = `${schema === 'public' ? '' : `${schema}.`}notification_dispatch_log`;
+    out(`The initial status of each send is in ${table} (${location}):`);
+    out(
+      `  SELECT tenant_id, channel, provider, status, error_code, message_id, created_at FROM ${table} ORDER BY created_at;`,
+    );
+    if (dataDir)
+      out(
+        `  or: pnpm exec provider-sms log --data-dir ${dataDir}    (and: provider-sms config show --tenant acme --data-dir ${dataDir})`,
+      );
+    const report: DemoReport = {
+      database: { kind: usePostgres ? 'postgres' : 'pglite', location, schema },
+      tenants,
+      rows,
+      emulators: { twilioMessages: twilio.messages.length, msg91Messages: msg91.messages.length },
+      durationMs: Date.now() - started,
+    };
+    out(
+      `Emulators received ${report.emulators.twilioMessages} Twilio and ${report.emulators.msg91Messages} MSG91 messages. ` +
+        `Done in ${(report.durationMs / 1000).toFixed(1)} s.`,
+    );
+    return report;
+  } finally {
+    for (const close of cleanups.reverse()) await close().catch(() => undefined);
+    for (const [k, v] of savedEnv) if (v !== undefined) process.env[k] = v;
+  }
+}
+
+const yesNo = (v: boolean | null) => (v === null ? null : v ? 'yes' : 'no');
+
+/** Flips one byte of a stored envelope's ciphertext, so that its authentication tag fails. */
+async function corruptCiphertext(
+  db: { query(text: string, params?: unknown[]): Promise<{ rows: Array<{ config?: unknown }> }> },
+  table: string,
+  tenantId: string,
+): Promise<void> {
+  const res = await db.query(`SELECT config FROM ${table} WHERE tenant_id = $1 AND provider = 'twilio'`, [
+    tenantId,
+  ]);
+  const parts = String(res.rows[0]?.config ?? '').split(':');
+  const ct = Buffer.from(parts[4] ?? '', 'base64');
+  ct[0] = (ct[0] ?? 0) ^ 0xff;
+  parts[4] = ct.toString('base64');
+  await db.query(`UPDATE ${table} SET config = $2 WHERE tenant_id = $1 AND provider = 'twilio'`, [
+    tenantId,
+    parts.join(':'),
+  ]);
+}
