@@ -1,13 +1,20 @@
 // Public API of @leadmetrics/provider-sms/testing: emulators for tests. Exports only.
 // msw is never imported at load time: twilioHandlers()/msg91Handlers() load it on first call.
 export type { EmulatorFault, EmulatorRequest, EmulatorResponse, ReceivedRequest } from './core.js';
+export type { SmsInbox, SmsInboxMessage, SmsInboxOptions } from './inbox/inbox.js';
+export { startSmsInbox } from './inbox/inbox.js';
 export type {
   EmulatedMsg91Message,
+  FireDeliveryReportOptions,
   Msg91Emulator,
+  Msg91EmulatorEvent,
   Msg91EmulatorOptions,
   Msg91Handled,
+  Msg91ReportDelivery,
+  Msg91ReportedStatus,
   Msg91State,
   Msg91Template,
+  RejectedMsg91Request,
 } from './msg91-emulator.js';
 export {
   createMsg91AuthKey,
@@ -25,8 +32,12 @@ export type {
 export { msg91Handlers, twilioHandlers } from './msw-handlers.js';
 export type {
   EmulatedMessage,
+  FireStatusCallbackOptions,
+  RejectedTwilioMessage,
   StatusCallbackDelivery,
+  TwilioCallbackStatus,
   TwilioEmulator,
+  TwilioEmulatorEvent,
   TwilioEmulatorOptions,
   TwilioErrorBody,
   TwilioHandled,

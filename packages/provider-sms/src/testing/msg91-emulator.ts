@@ -28,8 +28,67 @@ export interface EmulatedMsg91Message {
   variables: Record<string, string>;
   /** The request's `CRQID`, when given. */
   crqid?: string;
+  /** The request's `sender`, when given. */
+  sender?: string;
   shortUrl: boolean;
   createdAt: Date;
+  /** Set by `fireDeliveryReport`: the status reported last. */
+  status?: Msg91ReportedStatus;
+  /** Set by `fireDeliveryReport`: the MSG91 report status code sent last (1 delivered, 2 failed…). */
+  reportStatus?: number;
+}
+
+/** A status `fireDeliveryReport` can report. */
+export type Msg91ReportedStatus = 'delivered' | 'failed' | 'undelivered';
+
+/** A send request with the valid auth key that the emulator refused (magic mobile, unknown template…). */
+export interface RejectedMsg91Request {
+  /** 24 hex: an emulator-only id (MSG91 gives refused requests none). */
+  id: string;
+  /** '' when the request carried none. */
+  templateId: string;
+  /** Every mobile of the request, as sent. */
+  mobiles: string[];
+  /** The first recipient's variables (every key except `mobiles`). */
+  variables: Record<string, string>;
+  /** MSG91's error code (`code` of the answer), when it gave one, e.g. '301'. */
+  errorCode?: string;
+  errorMessage: string;
+  httpStatus: number;
+  createdAt: Date;
+}
+
+/** One delivery report (DLR v2: form field `data` = JSON array of requests) the emulator POSTed. */
+export interface Msg91ReportDelivery {
+  url: string;
+  /** The status reported. */
+  reported: Msg91ReportedStatus;
+  /** The JSON array sent as the form field `data`. */
+  data: unknown[];
+  /** HTTP status of the endpoint's answer. */
+  responseStatus?: number;
+  /** The endpoint's answer body (first 4 KiB). */
+  responseBody?: string;
+  /** Set when the POST failed (connection refused, …). */
+  error?: string;
+}
+
+/** What a MSG91 emulator reports to `subscribe()` listeners. */
+export type Msg91EmulatorEvent =
+  | { type: 'message'; messages: EmulatedMsg91Message[] }
+  | { type: 'rejected'; rejected: RejectedMsg91Request }
+  | { type: 'status'; messages: EmulatedMsg91Message[]; delivery: Msg91ReportDelivery }
+  | { type: 'reset' };
+
+/** Options of `fireDeliveryReport`. */
+export interface FireDeliveryReportOptions {
+  status: Msg91ReportedStatus;
+  /** Only this recipient (digits, as recorded); default every recipient of the request. */
+  mobile?: string;
+  /** The report status code; default 1 (delivered), 2 (failed), 26 (undelivered: any code our parser does not list). */
+  code?: number;
+  /** Overrides the emulator's `dlrUrl`. */
+  url?: string;
 }
 
 /** Options of `startMsg91Emulator`. */
@@ -46,6 +105,8 @@ export interface Msg91EmulatorOptions {
   balance?: number;
   /** An identical request within this window answers 311 (duplicate); default 10 000 ms, 0 disables. */
   duplicateWindowMs?: number;
+  /** Where `fireDeliveryReport` POSTs delivery reports (MSG91's dashboard setting); none by default. */
+  dlrUrl?: string;
 }
 
 /** A running MSG91 emulator (a real HTTP server). */
@@ -58,6 +119,12 @@ export interface Msg91Emulator {
   templates: readonly Msg91Template[];
   /** Recipients accepted, oldest first. */
   messages: EmulatedMsg91Message[];
+  /** Send requests with the valid auth key that were refused, oldest first. */
+  rejected: RejectedMsg91Request[];
+  /** Delivery reports POSTed by `fireDeliveryReport`. */
+  reports: Msg91ReportDelivery[];
+  /** Where delivery reports go (settable); undefined = not configured. */
+  dlrUrl: string | undefined;
   /** Send requests (POST /api/v5/flow) received, including faulted ones. */
   readonly received: number;
   /** Every request received (method and path, without the query string), faulted or not. */
@@ -66,8 +133,12 @@ export interface Msg91Emulator {
   readonly balance: number;
   /** Queues a fault for the next request(s). */
   inject(fault: EmulatorFault): void;
-  /** Clears messages, requests, pending faults and the duplicate window; restores the starting balance. */
+  /** Clears messages, rejected requests, reports, requests, pending faults and the duplicate window; restores the starting balance. */
   reset(): void;
+  /** Calls `listener` on each accepted or rejected request, delivery report and reset; returns the unsubscribe function. */
+  subscribe(listener: (event: Msg91EmulatorEvent) => void): () => void;
+  /** POSTs a DLR v2 batch (form field `data`) for request `requestId` to `dlrUrl`; resolves with the delivery. */
+  fireDeliveryReport(requestId: string, options: FireDeliveryReportOptions): Promise<Msg91ReportDelivery>;
   /** Stops the server, drops open connections and frees the port. */
   close(): Promise<void>;
 }
@@ -181,6 +252,7 @@ export function handleMsg91Request(req: EmulatorRequest, state: Msg91State, now 
   const requestId = randomHex(12);
   const createdAt = new Date(now);
   const crqid = typeof p.CRQID === 'string' ? p.CRQID : undefined;
+  const sender = typeof p.sender === 'string' && p.sender ? p.sender : undefined;
   const shortUrl = p.short_url === '1' || p.short_url === 1 || p.short_url === true;
   for (const r of recipients) {
     if (typeof r !== 'object' || r === null) return error('101', 'Missing mobile');
@@ -208,6 +280,7 @@ export function handleMsg91Request(req: EmulatorRequest, state: Msg91State, now 
         shortUrl,
         createdAt,
         ...(crqid !== undefined ? { crqid } : {}),
+        ...(sender !== undefined ? { sender } : {}),
       });
     }
   }
@@ -228,9 +301,14 @@ export class Msg91EmulatorCore {
   readonly runtime = new EmulatorRuntime();
   readonly messages: EmulatedMsg91Message[];
   readonly state: Msg91State;
+  readonly rejected: RejectedMsg91Request[] = [];
+  readonly reports: Msg91ReportDelivery[] = [];
+  dlrUrl: string | undefined;
   private readonly startBalance: number;
+  private readonly listeners = new Set<(event: Msg91EmulatorEvent) => void>();
 
   constructor(opts: Omit<Msg91EmulatorOptions, 'host' | 'port'> & { messages?: EmulatedMsg91Message[] }) {
+    this.dlrUrl = opts.dlrUrl;
     const templates = opts.templates?.length
       ? [...opts.templates]
       : [{ id: randomHex(12), variables: ['body'] }];
@@ -256,11 +334,22 @@ export class Msg91EmulatorCore {
     const now = Date.now();
     const handled = handleMsg91Request(req, this.state, now);
     const accepted = handled.accepted;
-    if (!accepted) return { response: handled.response };
+    if (!accepted) {
+      const rejected = this.rejection(req, handled.response, now);
+      if (!rejected) return { response: handled.response };
+      return {
+        response: handled.response,
+        commit: () => {
+          this.rejected.push(rejected);
+          this.emit({ type: 'rejected', rejected });
+        },
+      };
+    }
     return {
       response: handled.response,
       commit: () => {
         this.messages.push(...accepted.messages);
+        this.emit({ type: 'message', messages: accepted.messages });
         this.state.balance -= accepted.messages.length;
         for (const [k, t] of this.state.recent)
           if (now - t >= this.state.duplicateWindowMs) this.state.recent.delete(k);
@@ -269,12 +358,154 @@ export class Msg91EmulatorCore {
     };
   };
 
+  /** The rejected request to record for a refused send with the valid auth key, if it is one. */
+  private rejection(
+    req: EmulatorRequest,
+    res: EmulatorResponse,
+    now: number,
+  ): RejectedMsg91Request | undefined {
+    const pathname = new URL(req.path, 'http://msg91.local').pathname.replace(/\/+$/, '');
+    if (req.method !== 'POST' || pathname !== '/api/v5/flow' || req.headers.authkey !== this.state.authKey)
+      return undefined;
+    let answer: { code?: unknown; message?: unknown };
+    let payload: Record<string, unknown> = {};
+    try {
+      answer = JSON.parse(res.body) as { code?: unknown; message?: unknown };
+    } catch {
+      return undefined;
+    }
+    try {
+      const parsed: unknown = JSON.parse(req.body);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        payload = parsed as Record<string, unknown>;
+    } catch {
+      // Recorded with what is known.
+    }
+    const recipients = Array.isArray(payload.recipients) ? payload.recipients : [];
+    const mobiles: string[] = [];
+    let variables: Record<string, string> = {};
+    for (const [i, r] of recipients.entries()) {
+      if (typeof r !== 'object' || r === null) continue;
+      const { mobiles: m, ...rest } = r as Record<string, unknown>;
+      if (typeof m === 'string' || typeof m === 'number')
+        mobiles.push(
+          ...String(m)
+            .split(',')
+            .map((x) => x.trim()),
+        );
+      if (i === 0) variables = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, String(v)]));
+    }
+    const templateId =
+      typeof payload.template_id === 'string'
+        ? payload.template_id
+        : typeof payload.flow_id === 'string'
+          ? payload.flow_id
+          : '';
+    return {
+      id: randomHex(12),
+      templateId,
+      mobiles,
+      variables,
+      ...(answer.code !== undefined ? { errorCode: String(answer.code) } : {}),
+      errorMessage: String(answer.message ?? ''),
+      httpStatus: res.status,
+      createdAt: new Date(now),
+    };
+  }
+
   reset(): void {
     this.messages.length = 0;
+    this.rejected.length = 0;
+    this.reports.length = 0;
     this.state.balance = this.startBalance;
     this.state.recent.clear();
     this.runtime.reset();
+    this.emit({ type: 'reset' });
   }
+
+  /** Adds a listener; returns the function that removes it. */
+  subscribe(listener: (event: Msg91EmulatorEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private emit(event: Msg91EmulatorEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must not break the emulator.
+      }
+    }
+  }
+
+  /** POSTs a DLR v2 batch for `requestId` (all its recipients, or `options.mobile`) to the DLR URL. */
+  async fireDeliveryReport(
+    requestId: string,
+    options: FireDeliveryReportOptions,
+  ): Promise<Msg91ReportDelivery> {
+    const targets = this.messages.filter(
+      (m) => m.requestId === requestId && (options.mobile === undefined || m.mobile === options.mobile),
+    );
+    if (targets.length === 0)
+      throw new RangeError(`no message ${requestId}${options.mobile ? ` to ${options.mobile}` : ''}`);
+    const url = options.url ?? this.dlrUrl;
+    if (!url) throw new RangeError('no MSG91 delivery report URL configured (dlrUrl)');
+    const desc = DLR_DESCRIPTIONS[options.status];
+    if (!desc) throw new RangeError(`unsupported status ${String(options.status)}`);
+    const code = options.code ?? desc.code;
+    if (!Number.isInteger(code) || code < 0) throw new RangeError('code must be a non-negative integer');
+    const date = istDate(new Date());
+    const first = targets[0]!;
+    const request: Record<string, unknown> = {
+      requestId,
+      userId: 'emulator',
+      campaignName: 'API',
+      ...(first.sender ? { senderId: first.sender } : {}),
+      report: targets.map((m) => ({
+        date,
+        number: m.mobile,
+        status: String(code),
+        desc: desc.desc,
+        failedReason: options.status === 'delivered' ? '' : desc.desc,
+        CRQID: m.crqid ?? '',
+        credit: '1',
+      })),
+    };
+    const delivery: Msg91ReportDelivery = { url, reported: options.status, data: [request] };
+    this.reports.push(delivery);
+    for (const m of targets) {
+      m.status = options.status;
+      m.reportStatus = code;
+    }
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ data: JSON.stringify(delivery.data) }).toString(),
+        signal: this.runtime.signal,
+      });
+      delivery.responseStatus = res.status;
+      delivery.responseBody = (await res.text()).slice(0, 4096);
+    } catch (err) {
+      delivery.error = (err as Error).message;
+    }
+    this.emit({ type: 'status', messages: targets, delivery });
+    return delivery;
+  }
+}
+
+const DLR_DESCRIPTIONS: Record<string, { code: number; desc: string }> = {
+  delivered: { code: 1, desc: 'DELIVERED' },
+  failed: { code: 2, desc: 'FAILED' },
+  undelivered: { code: 26, desc: 'UNDELIVERED' },
+};
+
+/** "YYYY-MM-DD hh:mm:ss" in Indian Standard Time, as MSG91 writes report dates. */
+function istDate(d: Date): string {
+  return new Date(d.getTime() + 5.5 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** Starts a MSG91 emulator (a real node:http server): Flow API send and balance check. */
@@ -287,6 +518,14 @@ export async function startMsg91Emulator(opts: Msg91EmulatorOptions = {}): Promi
     templateId: core.state.templates[0]!.id,
     templates: core.state.templates,
     messages: core.messages,
+    rejected: core.rejected,
+    reports: core.reports,
+    get dlrUrl() {
+      return core.dlrUrl;
+    },
+    set dlrUrl(url: string | undefined) {
+      core.dlrUrl = url;
+    },
     get received() {
       return core.received;
     },
@@ -296,6 +535,8 @@ export async function startMsg91Emulator(opts: Msg91EmulatorOptions = {}): Promi
     },
     inject: (fault) => core.runtime.inject(fault),
     reset: () => core.reset(),
+    subscribe: (listener) => core.subscribe(listener),
+    fireDeliveryReport: (requestId, options) => core.fireDeliveryReport(requestId, options),
     close: () => server.close(),
   };
 }

@@ -30,8 +30,10 @@ export interface EmulatedMessage {
   from: string | null;
   to: string;
   body: string;
-  /** 'queued' (From) or 'accepted' (MessagingServiceSid); 'sent'/'delivered' once status callbacks fired. */
-  status: 'queued' | 'accepted' | 'sent' | 'delivered';
+  /** 'queued' (From) or 'accepted' (MessagingServiceSid); then the status of the last status callback fired. */
+  status: 'queued' | 'accepted' | TwilioCallbackStatus;
+  /** The `ErrorCode` of the last status callback fired with one (`fireStatusCallback`). */
+  errorCode?: number;
   segments: number;
   encoding: SmsEncoding;
   createdAt: Date;
@@ -39,6 +41,9 @@ export interface EmulatedMessage {
   /** The `StatusCallback` parameter, when given. */
   statusCallback?: string;
 }
+
+/** A status the emulator can report in a status callback. */
+export type TwilioCallbackStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
 
 /** One status callback the emulator POSTed (or tried to). */
 export interface StatusCallbackDelivery {
@@ -48,8 +53,43 @@ export interface StatusCallbackDelivery {
   signature: string;
   /** HTTP status of the callback endpoint's answer. */
   responseStatus?: number;
+  /** The callback endpoint's answer body (first 4 KiB). */
+  responseBody?: string;
   /** Set when the POST failed (connection refused, …). */
   error?: string;
+}
+
+/** A message-create request of an authenticated account that the emulator refused (magic number, missing field…). */
+export interface RejectedTwilioMessage {
+  /** `RJ` + 32 hex: an emulator-only id (Twilio gives refused requests none). */
+  id: string;
+  accountSid: string;
+  from: string | null;
+  to: string;
+  body: string;
+  messagingServiceSid?: string;
+  /** Twilio's error code, e.g. 21211 for the magic `To` +15005550001. */
+  errorCode: number;
+  errorMessage: string;
+  /** HTTP status of the answer (400). */
+  httpStatus: number;
+  createdAt: Date;
+}
+
+/** What a Twilio emulator reports to `subscribe()` listeners. */
+export type TwilioEmulatorEvent =
+  | { type: 'message'; message: EmulatedMessage }
+  | { type: 'rejected'; rejected: RejectedTwilioMessage }
+  | { type: 'status'; message: EmulatedMessage; delivery: StatusCallbackDelivery }
+  | { type: 'reset' };
+
+/** Options of `fireStatusCallback`. */
+export interface FireStatusCallbackOptions {
+  status: TwilioCallbackStatus;
+  /** Sent as `ErrorCode` (e.g. 30003, 30005, 30006 with 'undelivered'). */
+  errorCode?: number;
+  /** Overrides the message's `StatusCallback` URL. */
+  url?: string;
 }
 
 /** Options of `startTwilioEmulator`. */
@@ -81,10 +121,16 @@ export interface TwilioEmulator {
   requests: ReceivedRequest[];
   /** Status callbacks POSTed. */
   callbacks: StatusCallbackDelivery[];
+  /** Message-create requests of a known account that were refused with a Twilio error, oldest first. */
+  rejected: RejectedTwilioMessage[];
   /** Queues a fault for the next request(s). */
   inject(fault: EmulatorFault): void;
-  /** Clears messages, requests, callbacks and pending faults. */
+  /** Clears messages, rejected attempts, requests, callbacks and pending faults. */
   reset(): void;
+  /** Calls `listener` on each accepted or rejected message, status change and reset; returns the unsubscribe function. */
+  subscribe(listener: (event: TwilioEmulatorEvent) => void): () => void;
+  /** POSTs one status callback for message `sid`, signed like Twilio; resolves with the delivery (incl. the endpoint's answer). */
+  fireStatusCallback(sid: string, options: FireStatusCallbackOptions): Promise<StatusCallbackDelivery>;
   /** Resolves when every status callback scheduled so far has been delivered (or failed). */
   settled(): Promise<void>;
   /** Stops the server, drops open connections and frees the port. */
@@ -295,7 +341,9 @@ export class TwilioEmulatorCore {
   readonly runtime = new EmulatorRuntime();
   readonly messages: EmulatedMessage[];
   readonly callbacks: StatusCallbackDelivery[] = [];
+  readonly rejected: RejectedTwilioMessage[] = [];
   private readonly pending = new Set<Promise<void>>();
+  private readonly listeners = new Set<(event: TwilioEmulatorEvent) => void>();
 
   constructor(
     readonly accounts: readonly TwilioTestAccount[],
@@ -316,20 +364,93 @@ export class TwilioEmulatorCore {
   readonly behaviour = async (req: EmulatorRequest): Promise<BehaviourResult> => {
     const handled = await handleTwilioRequest(req, { accounts: this.accounts });
     const message = handled.message;
-    if (!message) return { response: handled.response };
+    if (!message) {
+      const rejected = this.rejection(req, handled.response);
+      if (!rejected) return { response: handled.response };
+      return {
+        response: handled.response,
+        commit: () => {
+          this.rejected.push(rejected);
+          this.emit({ type: 'rejected', rejected });
+        },
+      };
+    }
     return {
       response: handled.response,
       commit: () => {
         this.messages.push(message);
+        this.emit({ type: 'message', message });
         if (this.statusCallbacks && message.statusCallback) this.track(this.fireCallbacks(message));
       },
     };
   };
 
+  /** The rejected attempt to record for a refused message-create request of a known account, if it is one. */
+  private rejection(req: EmulatorRequest, res: EmulatorResponse): RejectedTwilioMessage | undefined {
+    if (req.method !== 'POST' || res.status !== 400) return undefined;
+    const m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(req.path.split('?')[0] ?? '');
+    if (!m?.[1]) return undefined;
+    let error: Partial<TwilioErrorBody>;
+    try {
+      error = JSON.parse(res.body) as Partial<TwilioErrorBody>;
+    } catch {
+      return undefined;
+    }
+    const form = new URLSearchParams(req.body);
+    const serviceSid = form.get('MessagingServiceSid');
+    return {
+      id: `RJ${randomHex(16)}`,
+      accountSid: m[1],
+      from: form.get('From') || null,
+      to: form.get('To') ?? '',
+      body: form.get('Body') ?? '',
+      ...(serviceSid ? { messagingServiceSid: serviceSid } : {}),
+      errorCode: Number(error.code),
+      errorMessage: String(error.message ?? ''),
+      httpStatus: res.status,
+      createdAt: new Date(),
+    };
+  }
+
   reset(): void {
     this.messages.length = 0;
     this.callbacks.length = 0;
+    this.rejected.length = 0;
     this.runtime.reset();
+    this.emit({ type: 'reset' });
+  }
+
+  /** Adds a listener; returns the function that removes it. */
+  subscribe(listener: (event: TwilioEmulatorEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private emit(event: TwilioEmulatorEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must not break the emulator.
+      }
+    }
+  }
+
+  /** POSTs one signed status callback for message `sid` (the URL from `options.url` or the message's StatusCallback). */
+  async fireStatusCallback(sid: string, options: FireStatusCallbackOptions): Promise<StatusCallbackDelivery> {
+    const message = this.messages.find((m) => m.sid === sid);
+    if (!message) throw new RangeError(`no message ${sid}`);
+    const url = options.url ?? message.statusCallback;
+    if (!url) throw new RangeError(`message ${sid} was sent without a StatusCallback`);
+    if (!['sent', 'delivered', 'undelivered', 'failed'].includes(options.status))
+      throw new RangeError(`unsupported status ${String(options.status)}`);
+    if (options.errorCode !== undefined && !(Number.isInteger(options.errorCode) && options.errorCode > 0))
+      throw new RangeError('errorCode must be a positive integer');
+    const p = this.postCallback(message, url, options.status, options.errorCode);
+    this.track(p.then(() => undefined));
+    return p;
   }
 
   async settled(): Promise<void> {
@@ -343,42 +464,56 @@ export class TwilioEmulatorCore {
 
   private async fireCallbacks(message: EmulatedMessage): Promise<void> {
     const url = message.statusCallback!;
-    const account = this.accounts.find((a) => a.accountSid === message.accountSid)!;
     for (const status of ['sent', 'delivered'] as const) {
       await sleep(5, this.runtime.signal);
       if (this.runtime.signal.aborted) return;
-      message.status = status;
-      const params: Record<string, string> = {
-        AccountSid: message.accountSid,
-        ApiVersion: API_VERSION,
-        From: message.from ?? '',
-        MessageSid: message.sid,
-        MessageStatus: status,
-        SmsSid: message.sid,
-        SmsStatus: status,
-        To: message.to,
-      };
-      if (message.messagingServiceSid) params.MessagingServiceSid = message.messagingServiceSid;
-      const signature = computeTwilioSignature(account.authToken, url, params);
-      const delivery: StatusCallbackDelivery = { url, params, signature };
-      this.callbacks.push(delivery);
-      try {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'x-twilio-signature': signature,
-            'user-agent': 'TwilioProxy/1.1',
-          },
-          body: new URLSearchParams(params).toString(),
-          signal: this.runtime.signal,
-        });
-        delivery.responseStatus = res.status;
-        await res.arrayBuffer();
-      } catch (err) {
-        delivery.error = (err as Error).message;
-      }
+      await this.postCallback(message, url, status);
     }
+  }
+
+  private async postCallback(
+    message: EmulatedMessage,
+    url: string,
+    status: TwilioCallbackStatus,
+    errorCode?: number,
+  ): Promise<StatusCallbackDelivery> {
+    const account = this.accounts.find((a) => a.accountSid === message.accountSid)!;
+    message.status = status;
+    if (errorCode !== undefined) message.errorCode = errorCode;
+    else delete message.errorCode;
+    const params: Record<string, string> = {
+      AccountSid: message.accountSid,
+      ApiVersion: API_VERSION,
+      From: message.from ?? '',
+      MessageSid: message.sid,
+      MessageStatus: status,
+      SmsSid: message.sid,
+      SmsStatus: status,
+      To: message.to,
+    };
+    if (errorCode !== undefined) params.ErrorCode = String(errorCode);
+    if (message.messagingServiceSid) params.MessagingServiceSid = message.messagingServiceSid;
+    const signature = computeTwilioSignature(account.authToken, url, params);
+    const delivery: StatusCallbackDelivery = { url, params, signature };
+    this.callbacks.push(delivery);
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': signature,
+          'user-agent': 'TwilioProxy/1.1',
+        },
+        body: new URLSearchParams(params).toString(),
+        signal: this.runtime.signal,
+      });
+      delivery.responseStatus = res.status;
+      delivery.responseBody = (await res.text()).slice(0, 4096);
+    } catch (err) {
+      delivery.error = (err as Error).message;
+    }
+    this.emit({ type: 'status', message, delivery });
+    return delivery;
   }
 }
 
@@ -399,8 +534,11 @@ export async function startTwilioEmulator(opts: TwilioEmulatorOptions = {}): Pro
     },
     requests: core.runtime.requests,
     callbacks: core.callbacks,
+    rejected: core.rejected,
     inject: (fault) => core.runtime.inject(fault),
     reset: () => core.reset(),
+    subscribe: (listener) => core.subscribe(listener),
+    fireStatusCallback: (sid, options) => core.fireStatusCallback(sid, options),
     settled: () => core.settled(),
     close: () => server.close(),
   };
