@@ -31,14 +31,20 @@ const hasTransaction = (db: Queryable): db is TransactionalQueryable =>
 // A single connection (pg.Client or any other plain Queryable) runs one transaction at a time.
 const connectionLocks = new WeakMap<object, Promise<unknown>>();
 
-async function runInTransaction<T>(conn: Queryable, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+async function runInTransaction<T>(
+  conn: Queryable,
+  fn: (tx: Queryable) => Promise<T>,
+  onRollbackFailure?: (err: Error) => void,
+): Promise<T> {
   await conn.query('BEGIN');
   try {
     const result = await fn(conn);
     await conn.query('COMMIT');
     return result;
   } catch (err) {
-    await conn.query('ROLLBACK').catch(() => undefined);
+    await conn
+      .query('ROLLBACK')
+      .catch((e: unknown) => onRollbackFailure?.(e instanceof Error ? e : new Error(String(e))));
     throw err;
   }
 }
@@ -51,13 +57,12 @@ export async function withTransaction<T>(db: Queryable, fn: (tx: Queryable) => P
   if (hasTransaction(db)) return db.transaction(fn);
   if (isPool(db)) {
     const client = await db.connect();
+    // A connection whose ROLLBACK failed is unusable: destroy it rather than return it to the pool.
     let broken: Error | undefined;
     try {
-      return await runInTransaction(client, fn);
-    } catch (err) {
-      // A failed ROLLBACK leaves the connection unusable: destroy it rather than return it to the pool.
-      broken = err instanceof Error ? err : new Error(String(err));
-      throw err;
+      return await runInTransaction(client, fn, (e) => {
+        broken = e;
+      });
     } finally {
       client.release(broken);
     }
