@@ -1,9 +1,79 @@
 // Public API of @leadmetrics/provider-sms: exports only, nothing else.
-export type { SmsAttempt, SmsErrorCode, SmsErrorOptions, SmsOutcome, SanitizedCause } from './errors.js';
-export { isSmsError, SMS_ERROR_CODES, SmsError } from './errors.js';
+
+export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
+export type {
+  ConfigCipher,
+  ConfigCipherContext,
+  ConfigCipherOptions,
+  ConfigDecryptFailure,
+} from './config/cipher.js';
+export {
+  ConfigDecryptError,
+  createConfigCipher,
+  generateConfigKey,
+  isConfigDecryptError,
+  parseKeyRing,
+} from './config/cipher.js';
+// Tenant configs: database, cipher, store, service, platform default
+export type { ListenConnection, OpenDatabase, OpenDatabaseOptions, Queryable } from './config/database.js';
+export { openDatabase, withTransaction } from './config/database.js';
+export type { ChangeListener, ListenForChangesOptions } from './config/listen.js';
+export { listenForChanges } from './config/listen.js';
+export { createPlatformDefaultFromEnv } from './config/platform-default.js';
+// Providers
+export type { Msg91Config, TwilioConfig } from './config/schemas.js';
+export { msg91ConfigSchema, twilioConfigSchema } from './config/schemas.js';
+export type {
+  RedactedTwilioConfig,
+  SmsConfigService,
+  SmsConfigServiceOptions,
+  StoredVerificationError,
+  VerificationResult,
+} from './config/service.js';
+export { createSmsConfigService } from './config/service.js';
+export type {
+  ConfigChannel,
+  ConfigStoreOptions,
+  ReencryptResult,
+  SmsConfigStore,
+  StoredProviderConfig,
+} from './config/store.js';
+export { CHANGE_CHANNEL, createPostgresConfigStore, migrate, reencryptAll } from './config/store.js';
+// Dispatch log
+export type { DispatchLogEntry, DispatchLogInput, DispatchLogOptions } from './dispatch-log.js';
+export { listDispatchLog, migrateDispatchLog, recordDispatch } from './dispatch-log.js';
+export type { SanitizedCause, SmsAttempt, SmsErrorCode, SmsErrorOptions, SmsOutcome } from './errors.js';
+export { isSmsError, redactSecrets, SMS_ERROR_CODES, SmsError } from './errors.js';
+// Local checks: numbers, segments, encoding
 export type { CheckedMessage, SegmentInfo } from './message.js';
 export { checkMessage, countSegments, MAX_BODY_LENGTH, normalizeRecipient } from './message.js';
-export type { Msg91Config, TwilioConfig } from './config/schemas.js';
+export { MSG91_API_BASE_URL, Msg91Provider } from './providers/msg91.js';
+export type { TwilioFailure } from './providers/twilio.js';
+export { mapTwilioError, TWILIO_ERROR_CODES, TwilioProvider } from './providers/twilio.js';
+export { DEFAULT_TWILIO_API_BASE_URL } from './providers/twilio-http-client.js';
+// Resolver
+export type {
+  SmsFallbackReason,
+  SmsProviderResolution,
+  SmsProviderResolver,
+  SmsProviderResolverOptions,
+  SmsProviderSource,
+  TwilioProviderFactory,
+} from './resolver.js';
+export { createSmsProviderResolver, tenantStatusCallbackUrl } from './resolver.js';
+// Dispatch-facing sender: retries, failover, circuit breaker
+export type {
+  SmsFailoverMode,
+  SmsRetryOptions,
+  SmsSender,
+  SmsSenderAttempt,
+  SmsSenderEvent,
+  SmsSenderOptions,
+  SmsSenderResult,
+  SmsSenderSendOptions,
+} from './sender.js';
+export { createSmsSender, DEFAULT_RETRY, FAILOVER_CODES } from './sender.js';
+// Types and errors
 export type {
   Logger,
   ProviderOptions,
@@ -15,3 +85,24 @@ export type {
   SmsSendResult,
   SmsStatus,
 } from './types.js';
+export type {
+  NodeListenerOptions,
+  StatusWebhookHandler,
+  StatusWebhookHandlerOptions,
+  TwilioWebhookAuth,
+} from './webhooks/handler.js';
+export { createStatusWebhookHandler, toNodeListener } from './webhooks/handler.js';
+export type { Msg91DeliveryReportOptions } from './webhooks/msg91-report.js';
+export { parseMsg91DeliveryReport } from './webhooks/msg91-report.js';
+// Delivery status webhooks
+export type { SmsStatusEvent } from './webhooks/status.js';
+export {
+  isStatusAdvance,
+  msg91ReportStatus,
+  statusRank,
+  twilioDeliveryErrorCode,
+} from './webhooks/status.js';
+export type { TwilioSignatureParams } from './webhooks/twilio-signature.js';
+export { computeTwilioSignature, validateTwilioSignature } from './webhooks/twilio-signature.js';
+export type { TwilioStatusCallbackOptions } from './webhooks/twilio-status.js';
+export { parseTwilioStatusCallback } from './webhooks/twilio-status.js';
