@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isSmsError, SmsError, type SmsErrorCode } from './errors.js';
+import type { SmsProviderResolution } from './resolver.js';
 import {
   abortableSleep,
   backoffCeilingMs,
@@ -8,7 +9,6 @@ import {
   DEFAULT_RETRY,
   FAILOVER_CODES,
   maskPhone,
-  type SmsProviderResolution,
   type SmsSenderClock,
   type SmsSenderEvent,
   type SmsSenderOptions,
@@ -186,7 +186,11 @@ describe('send: success and attempts shape', () => {
   it("passes the resolver's platform-default reason through", async () => {
     const p = fakeProvider('msg91', [ok('msg91')]);
     const resolver = {
-      resolve: async () => ({ provider: p, source: 'platform-default' as const, reason: 'no_tenant_config' }),
+      resolve: async () => ({
+        provider: p,
+        source: 'platform-default' as const,
+        reason: 'no_tenant_config' as const,
+      }),
     };
     const { sender } = make({ resolver });
     const out = await sender.send('t1', MSG);

@@ -24,23 +24,17 @@ import {
   createCircuitBreakerRegistry,
 } from './circuit-breaker.js';
 import { isSmsError, type SmsAttempt, SmsError, type SmsErrorCode, type SmsOutcome } from './errors.js';
+import type {
+  SmsFallbackReason,
+  SmsProviderResolution,
+  SmsProviderResolver,
+  SmsProviderSource,
+} from './resolver.js';
 import { type SmsSpan, startSmsSpan } from './telemetry.js';
 import type { Logger, SmsMessage, SmsProvider, SmsProviderName, SmsSendResult } from './types.js';
 
-/** Where the provider of a send came from. */
-export type SmsProviderSource = 'tenant' | 'platform-default';
-
-/** What a resolver returns for a tenant (the shape of `createSmsProviderResolver().resolve()`). */
-export interface SmsProviderResolution {
-  provider: SmsProvider;
-  source: SmsProviderSource;
-  reason?: string;
-}
-
-/** The part of the resolver the sender uses. */
-export interface SmsSenderResolver {
-  resolve(tenantId: string): Promise<SmsProviderResolution>;
-}
+/** The part of the resolver (`createSmsProviderResolver`) the sender uses. */
+export type SmsSenderResolver = Pick<SmsProviderResolver, 'resolve'>;
 
 /** Retry policy of the sender. */
 export interface SmsRetryOptions {
@@ -94,7 +88,8 @@ export interface SmsSenderEvent {
   attempt: number;
   provider?: SmsProviderName;
   source?: SmsProviderSource;
-  reason?: string;
+  /** resolve events: the resolver's fallback reason; give_up events: why retrying stopped. */
+  reason?: SmsFallbackReason | 'circuit_open' | 'attempts_exhausted' | 'retry_after_too_long' | 'deadline';
   stage?: 'resolve' | 'send';
   code?: SmsErrorCode;
   outcome?: SmsOutcome;
@@ -146,7 +141,7 @@ export interface SmsSenderResult {
   /** 'platform-default' also after a failover. */
   source: SmsProviderSource;
   /** The resolver's reason for the platform default (not set for a failover). */
-  reason?: string;
+  reason?: SmsFallbackReason;
   failedOver: boolean;
   /** After a failover: the tenant provider and the error that triggered it. */
   failoverFrom?: { provider: SmsProviderName; code: SmsErrorCode };
@@ -551,7 +546,10 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
         }
 
         const err = lastError as SmsError;
-        const giveUp = (why: string, extra: Partial<SmsSenderEvent> = {}) => {
+        const giveUp = (
+          why: 'circuit_open' | 'attempts_exhausted' | 'retry_after_too_long' | 'deadline',
+          extra: Partial<SmsSenderEvent> = {},
+        ) => {
           emit({
             type: 'give_up',
             attempt: attemptNo,
