@@ -48,7 +48,6 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     })
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', ENV_HELP);
 
   const common = (cmd: Command) =>
