@@ -6,6 +6,14 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    env: { TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', HTTP_PROXY: '', HTTPS_PROXY: '', TWILIO_CA_BUNDLE: '', TWILIO_EDGE: '', TWILIO_REGION: '' },
+    env: {
+      TWILIO_ACCOUNT_SID: '',
+      TWILIO_AUTH_TOKEN: '',
+      HTTP_PROXY: '',
+      HTTPS_PROXY: '',
+      TWILIO_CA_BUNDLE: '',
+      TWILIO_EDGE: '',
+      TWILIO_REGION: '',
+    },
   },
 });

@@ -28,7 +28,12 @@ describe('SmsError', () => {
   });
 
   it('honours explicit outcome and retryable for not-sent errors', () => {
-    const e = new SmsError({ code: 'provider_unavailable', message: 'db down', outcome: 'not_sent', retryable: true });
+    const e = new SmsError({
+      code: 'provider_unavailable',
+      message: 'db down',
+      outcome: 'not_sent',
+      retryable: true,
+    });
     expect(e.outcome).toBe('not_sent');
     expect(e.retryable).toBe(true);
   });
@@ -54,13 +59,27 @@ describe('SmsError', () => {
       request: { _header: `POST / HTTP/1.1\r\nAuthorization: ${basic}` },
     });
     const e = new SmsError({ code: 'network', message: 'boom', cause: sanitizeCause(raw, [token]) });
-    const outputs = [e.message, String(e.stack), JSON.stringify(e), inspect(e, { depth: 10 }), JSON.stringify(e.cause)];
+    const outputs = [
+      e.message,
+      String(e.stack),
+      JSON.stringify(e),
+      inspect(e, { depth: 10 }),
+      JSON.stringify(e.cause),
+    ];
     for (const out of outputs) {
       expect(out).not.toContain(token);
       expect(out).not.toContain(basic.slice(6));
     }
-    expect(e.cause).toEqual({ name: 'Error', message: 'connect failed; Authorization: [REDACTED]', code: 'ECONNREFUSED' });
-    expect(JSON.parse(JSON.stringify(e))).toMatchObject({ code: 'network', outcome: 'not_sent', retryable: true });
+    expect(e.cause).toEqual({
+      name: 'Error',
+      message: 'connect failed; Authorization: [REDACTED]',
+      code: 'ECONNREFUSED',
+    });
+    expect(JSON.parse(JSON.stringify(e))).toMatchObject({
+      code: 'network',
+      outcome: 'not_sent',
+      retryable: true,
+    });
   });
 });
 

@@ -125,7 +125,10 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
 }
 
 /** Turns anything thrown into a `SanitizedCause` with secrets redacted; drops every other property. */
-export function sanitizeCause(cause: unknown, secrets: readonly (string | undefined)[] = []): SanitizedCause | undefined {
+export function sanitizeCause(
+  cause: unknown,
+  secrets: readonly (string | undefined)[] = [],
+): SanitizedCause | undefined {
   if (cause === undefined || cause === null) return undefined;
   if (isSmsError(cause)) {
     return { name: 'SmsError', message: redactSecrets(cause.message, secrets), code: cause.code };

@@ -1,3 +1,6 @@
+// Default imports, called at request time: test interceptors (msw) patch `http.request` on the module object.
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { SmsError, sanitizeCause } from './errors.js';
 import type { SmsProviderName } from './types.js';
 
@@ -66,7 +69,13 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
 /** Maps a failure of the transport (no HTTP status) to `network`, `timeout` or `aborted`. */
 export function transportError(
   err: unknown,
-  ctx: { provider: SmsProviderName; secrets: readonly (string | undefined)[]; timedOut: boolean; callerAborted: boolean; started: boolean },
+  ctx: {
+    provider: SmsProviderName;
+    secrets: readonly (string | undefined)[];
+    timedOut: boolean;
+    callerAborted: boolean;
+    started: boolean;
+  },
 ): SmsError {
   const cause = sanitizeCause(err, ctx.secrets);
   const base = { provider: ctx.provider, ...(cause ? { cause } : {}) };
@@ -74,7 +83,9 @@ export function transportError(
     return new SmsError({
       ...base,
       code: 'aborted',
-      message: ctx.started ? 'The request was aborted by the caller after it was sent' : 'The request was aborted before it was sent',
+      message: ctx.started
+        ? 'The request was aborted by the caller after it was sent'
+        : 'The request was aborted before it was sent',
       outcome: ctx.started ? 'unknown' : 'not_sent',
     });
   }
@@ -82,8 +93,20 @@ export function transportError(
     return new SmsError({ ...base, code: 'timeout', message: `The ${ctx.provider} request timed out` });
   }
   const code = transportErrorCode(err);
+  if (code === 'ERR_RESPONSE_TOO_LARGE') {
+    return new SmsError({
+      ...base,
+      code: 'provider_unavailable',
+      message: `The ${ctx.provider} response was too large`,
+    });
+  }
   if (code && BEFORE_SEND_CODES.has(code)) {
-    return new SmsError({ ...base, code: 'network', message: `Could not connect to ${ctx.provider} (${code})`, outcome: 'not_sent' });
+    return new SmsError({
+      ...base,
+      code: 'network',
+      message: `Could not connect to ${ctx.provider} (${code})`,
+      outcome: 'not_sent',
+    });
   }
   return new SmsError({
     ...base,
@@ -93,40 +116,140 @@ export function transportError(
   });
 }
 
-/**
- * Sends one request with Node's fetch (one shared connection pool), a timeout and the caller's signal,
- * both of which cancel the HTTP request. Transport failures become `SmsError`s; any HTTP status resolves.
- */
-export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
-  const ctx = { provider: req.provider, secrets: req.secrets, timedOut: false, callerAborted: false, started: false };
-  if (req.signal?.aborted) throw transportError(req.signal.reason, { ...ctx, callerAborted: true });
-  const controller = new AbortController();
-  const timer = setTimeout(() => {
-    ctx.timedOut = true;
-    controller.abort(new Error('timeout'));
-  }, req.timeoutMs);
-  const onAbort = () => {
-    ctx.callerAborted = true;
-    controller.abort(req.signal?.reason);
-  };
-  req.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    ctx.started = true;
-    const res = await fetch(req.url, {
-      method: req.method,
-      ...(req.headers ? { headers: req.headers } : {}),
-      ...(req.body !== undefined ? { body: req.body } : {}),
-      signal: controller.signal,
-      redirect: 'manual',
-    });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, text };
-  } catch (err) {
-    throw transportError(err, ctx);
-  } finally {
-    clearTimeout(timer);
-    req.signal?.removeEventListener('abort', onAbort);
+/** Largest response body read (bytes); a larger one is cut off and reported as `provider_unavailable`. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+// One keep-alive pool per protocol, shared by every provider instance (all tenants). Idle sockets are
+// dropped after 4 s, before the usual 5 s server keep-alive, so a reused socket is rarely a dead one.
+let httpAgent: http.Agent | undefined;
+let httpsAgent: https.Agent | undefined;
+const AGENT_OPTIONS = {
+  keepAlive: true,
+  maxSockets: 256,
+  maxFreeSockets: 64,
+  timeout: 4_000,
+  scheduling: 'lifo',
+} as const;
+
+/** The shared keep-alive agent for a URL's protocol. */
+function agentFor(url: URL): http.Agent {
+  if (url.protocol === 'https:') {
+    httpsAgent ??= new https.Agent(AGENT_OPTIONS);
+    return httpsAgent;
   }
+  httpAgent ??= new http.Agent(AGENT_OPTIONS);
+  return httpAgent;
+}
+
+/** Response headers as a Fetch `Headers` object. */
+function toHeaders(raw: IncomingMessage['headers']): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  return headers;
+}
+
+/**
+ * Sends one request over a shared keep-alive pool, with a timeout and the caller's signal, both of which
+ * cancel the HTTP request (the socket is destroyed). Failures before the connection was established are
+ * `network` / `not_sent`; once the request may have left, `timeout`, `network` or `aborted` / `unknown`.
+ * Any HTTP status resolves.
+ */
+export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
+  const ctx = {
+    provider: req.provider,
+    secrets: req.secrets,
+    timedOut: false,
+    callerAborted: false,
+    started: false,
+  };
+  if (req.signal?.aborted)
+    return Promise.reject(transportError(req.signal.reason, { ...ctx, callerAborted: true }));
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    return Promise.reject(
+      transportError(Object.assign(new Error('Invalid URL'), { code: 'ERR_INVALID_URL' }), ctx),
+    );
+  }
+  const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
+  const headers: Record<string, string> = { ...req.headers };
+  if (body) headers['content-length'] = String(body.length);
+  const send = url.protocol === 'https:' ? https.request : http.request;
+
+  return new Promise<HttpResponse>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: unknown, res?: HttpResponse) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+      if (res) resolve(res);
+      else reject(transportError(err, ctx));
+    };
+    const request = send(url, { method: req.method, headers, agent: agentFor(url) });
+    const timer = setTimeout(() => {
+      // Before the connection was up, nothing left: a connect timeout is a plain network failure.
+      ctx.timedOut = ctx.started;
+      const err = ctx.started
+        ? new Error('timeout')
+        : Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' });
+      request.destroy(err);
+      finish(err);
+    }, req.timeoutMs);
+    const onAbort = () => {
+      ctx.callerAborted = true;
+      request.destroy(new Error('aborted'));
+      finish(req.signal?.reason);
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+
+    request.on('socket', (socket) => {
+      const secure = url.protocol === 'https:';
+      const markStarted = () => {
+        ctx.started = true;
+      };
+      // A reused keep-alive socket is already connected: the request leaves at once.
+      if (!socket.connecting && (!secure || (socket as { encrypted?: boolean }).encrypted)) markStarted();
+      else socket.once(secure ? 'secureConnect' : 'connect', markStarted);
+    });
+    request.on('error', (err) => finish(err));
+    request.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) {
+          res.destroy();
+          request.destroy();
+          finish(
+            Object.assign(new Error(`response body over ${MAX_RESPONSE_BYTES} bytes`), {
+              code: 'ERR_RESPONSE_TOO_LARGE',
+            }),
+          );
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', (err) => finish(err));
+      res.on('aborted', () => finish(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+      res.on('end', () => {
+        if (!res.complete) {
+          finish(Object.assign(new Error('response incomplete'), { code: 'ECONNRESET' }));
+          return;
+        }
+        finish(undefined, {
+          status: res.statusCode ?? 0,
+          headers: toHeaders(res.headers),
+          text: Buffer.concat(chunks).toString('utf8'),
+        });
+      });
+    });
+    request.end(body);
+  });
 }
 
 /** The `basic` Authorization header value for a user and password. */

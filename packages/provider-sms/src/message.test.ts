@@ -18,7 +18,9 @@ describe('normalizeRecipient', () => {
   });
 
   it('rejects numbers without a leading + (no region is guessed), junk and impossible numbers', async () => {
-    expect(await codeOf(normalizeRecipient('9876543210'))).toMatch(/^invalid_recipient: message\.to must start/);
+    expect(await codeOf(normalizeRecipient('9876543210'))).toMatch(
+      /^invalid_recipient: message\.to must start/,
+    );
     expect(await codeOf(normalizeRecipient('+1abc'))).toMatch(/^invalid_recipient/);
     expect(await codeOf(normalizeRecipient('+12'))).toMatch(/^invalid_recipient/);
     expect(await codeOf(normalizeRecipient(42))).toMatch(/^invalid_recipient: message\.to must be a string/);
@@ -50,14 +52,35 @@ describe('checkMessage', () => {
   });
 
   it('rejects empty and over-long bodies and bad templates, naming the field', async () => {
-    expect(await codeOf(checkMessage({ to: '+14155552671', body: '' }))).toBe('invalid_message: message.body is empty');
+    expect(await codeOf(checkMessage({ to: '+14155552671', body: '' }))).toBe(
+      'invalid_message: message.body is empty',
+    );
     expect(await codeOf(checkMessage({ to: '+14155552671', body: '   ' }))).toMatch(/^invalid_message/);
     expect(await codeOf(checkMessage({ to: '+14155552671', body: 'x'.repeat(1600) }))).toBe('ok');
     expect(await codeOf(checkMessage({ to: '+14155552671', body: 'x'.repeat(1601) }))).toMatch(
       /^invalid_message: message\.body is 1601 characters/,
     );
     const bad = { to: '+14155552671', body: 'x', template: { variables: { otp: 5 } } } as never;
-    expect(await codeOf(checkMessage(bad))).toBe('invalid_message: message.template.variables.otp must be a string');
+    expect(await codeOf(checkMessage(bad))).toBe(
+      'invalid_message: message.template.variables.otp must be a string',
+    );
     expect(await codeOf(checkMessage(null as never))).toMatch(/^invalid_message/);
+  });
+});
+
+describe('countSegments fast path', () => {
+  it('agrees with the segment calculator for every length and character of its alphabet', async () => {
+    const { SegmentedMessage } = await import('sms-segments-calculator');
+    const alphabet =
+      '\n\r !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
+    for (let len = 0; len <= 1600; len += len < 320 ? 1 : 17) {
+      let body = '';
+      for (let i = 0; i < len; i++) body += alphabet[(i * 7 + len) % alphabet.length];
+      const lib = new SegmentedMessage(body, 'auto');
+      expect(await countSegments(body), `length ${len}`).toEqual({
+        segments: Math.max(1, lib.segmentsCount),
+        encoding: lib.encodingName,
+      });
+    }
   });
 });

@@ -36,8 +36,15 @@ const loadSegmentsLib = (): Promise<SegmentsLib> => {
   return segmentsLib;
 };
 
+// Printable ASCII that GSM-7 encodes in one septet each (its basic set minus the backtick; the
+// extension characters ^ { } \ [ ] ~ | take two). Most bodies are only these: count them directly.
+const GSM7_BASIC_ASCII = /^[\n\r !"#$%&'()*+,\-./0-9:;<=>?@A-Z_a-z]*$/;
+
 /** Counts the segments and picks the encoding of a body. */
 export async function countSegments(body: string): Promise<SegmentInfo> {
+  if (GSM7_BASIC_ASCII.test(body)) {
+    return { segments: body.length <= 160 ? 1 : Math.ceil(body.length / 153), encoding: 'GSM-7' };
+  }
   const { SegmentedMessage } = await loadSegmentsLib();
   const seg = new SegmentedMessage(body, 'auto');
   return { segments: Math.max(1, seg.segmentsCount), encoding: seg.encodingName };
@@ -46,7 +53,11 @@ export async function countSegments(body: string): Promise<SegmentInfo> {
 /** Normalizes a recipient to E.164 ('+' and digits) or throws `invalid_recipient`. */
 export async function normalizeRecipient(to: unknown, provider?: SmsProviderName): Promise<string> {
   const fail = (why: string) =>
-    new SmsError({ code: 'invalid_recipient', message: `message.to ${why}`, ...(provider ? { provider } : {}) });
+    new SmsError({
+      code: 'invalid_recipient',
+      message: `message.to ${why}`,
+      ...(provider ? { provider } : {}),
+    });
   if (typeof to !== 'string') throw fail('must be a string in E.164 format, e.g. "+14155552671"');
   const compact = to.trim().replace(/[\s\-.()]/g, '');
   if (!compact.startsWith('+')) {
@@ -72,7 +83,8 @@ export async function checkMessage(message: SmsMessage, provider?: SmsProviderNa
   }
   const { template, reference } = message;
   if (template !== undefined) {
-    if (typeof template !== 'object' || template === null) throw invalid('message.template must be an object');
+    if (typeof template !== 'object' || template === null)
+      throw invalid('message.template must be an object');
     if (template.id !== undefined && (typeof template.id !== 'string' || template.id.length === 0)) {
       throw invalid('message.template.id must be a non-empty string');
     }
@@ -85,6 +97,7 @@ export async function checkMessage(message: SmsMessage, provider?: SmsProviderNa
       }
     }
   }
-  if (reference !== undefined && typeof reference !== 'string') throw invalid('message.reference must be a string');
+  if (reference !== undefined && typeof reference !== 'string')
+    throw invalid('message.reference must be a string');
   return { to, body, ...(await countSegments(body)) };
 }

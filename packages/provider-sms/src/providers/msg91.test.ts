@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+import nodeHttps from 'node:https';
 import util from 'node:util';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
@@ -6,6 +8,17 @@ import type { Msg91Config } from '../config/schemas.js';
 import { isSmsError, type SmsError } from '../errors.js';
 import type { Logger, SmsMessage } from '../types.js';
 import { MSG91_API_BASE_URL, Msg91Provider } from './msg91.js';
+
+/** Makes the HTTPS transport fail with an error whose text embeds the full request URL (and so the key). */
+function failTransport(errorFor: (url: string) => Error): void {
+  vi.spyOn(nodeHttps, 'request').mockImplementation(((url: URL | string) => {
+    const req = Object.assign(new EventEmitter(), {
+      end: () => queueMicrotask(() => req.emit('error', errorFor(String(url)))),
+      destroy: () => undefined,
+    });
+    return req;
+  }) as unknown as typeof nodeHttps.request);
+}
 
 const AUTH_KEY = '412345AbCdEfGhIjKlMnOpQr';
 const TEMPLATE_ID = '64f0c2a1d6fc05aa11223344';
@@ -653,12 +666,12 @@ describe('Msg91Provider — the authKey never leaks from an error', () => {
     [
       'verify: fetch fails with the URL (and key) in its message and cause',
       async () => {
-        vi.spyOn(globalThis, 'fetch').mockImplementation(async (input) => {
-          const url = String(input instanceof Request ? input.url : input);
-          throw new TypeError(`fetch failed for ${url}`, {
-            cause: Object.assign(new Error(`connect ECONNREFUSED ${url}`), { code: 'ECONNREFUSED' }),
-          });
-        });
+        failTransport(
+          (url) =>
+            new TypeError(`request failed for ${url}`, {
+              cause: Object.assign(new Error(`connect ECONNREFUSED ${url}`), { code: 'ECONNREFUSED' }),
+            }),
+        );
         return caught(provider().verify());
       },
     ],
@@ -666,9 +679,7 @@ describe('Msg91Provider — the authKey never leaks from an error', () => {
       'verify: key with characters that URL-encoding changes',
       async () => {
         const key = 'k3y+with/odd=chars&more';
-        vi.spyOn(globalThis, 'fetch').mockImplementation(async (input) => {
-          throw new TypeError(`fetch failed for ${String(input)}`);
-        });
+        failTransport((url) => new TypeError(`request failed for ${url}`));
         const err = await caught(new Msg91Provider(config({ authKey: key })).verify());
         for (const s of [err.message, err.stack ?? '', String(err.cause?.message), JSON.stringify(err)]) {
           expect(s).not.toContain(key);

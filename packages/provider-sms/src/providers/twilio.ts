@@ -15,6 +15,7 @@ import {
 } from '../errors.js';
 import { basicAuth, DEFAULT_TIMEOUT_MS, transportError } from '../http.js';
 import { checkMessage } from '../message.js';
+import { isSmsStatus } from '../status.js';
 import type {
   Logger,
   ProviderOptions,
@@ -22,7 +23,6 @@ import type {
   SmsMessage,
   SmsProvider,
   SmsSendResult,
-  SmsStatus,
 } from '../types.js';
 import {
   createTwilioHttpClient,
@@ -248,13 +248,24 @@ export class TwilioProvider implements SmsProvider {
         ...(ctx.httpStatus !== undefined ? { httpStatus: ctx.httpStatus } : {}),
       });
     }
-    const status = (msg.status ?? 'queued') as SmsStatus;
+    if (!isSmsStatus(msg.status)) {
+      // Accepted (a SID came back), but in a shape we cannot trust: it may well have been sent.
+      throw new SmsError({
+        code: 'unknown',
+        provider: 'twilio',
+        outcome: 'unknown',
+        message: `Twilio accepted message ${msg.sid} but answered an unrecognised status`,
+        ...(ctx.httpStatus !== undefined ? { httpStatus: ctx.httpStatus } : {}),
+      });
+    }
+    const status = msg.status;
+    const numSegments = Number(msg.numSegments);
     this.#log({ op: 'send', to, status, messageId: msg.sid });
     return {
       messageId: msg.sid,
       provider: 'twilio',
       status,
-      segments: Number(msg.numSegments) || checked.segments,
+      segments: Number.isInteger(numSegments) && numSegments > 0 ? numSegments : checked.segments,
       encoding: checked.encoding,
     };
   }

@@ -25,21 +25,6 @@ export interface SmsStatusEvent {
   raw: Record<string, unknown>;
 }
 
-/** Every status a webhook may report, in Twilio's vocabulary. */
-export const SMS_STATUSES: readonly SmsStatus[] = [
-  'accepted',
-  'scheduled',
-  'queued',
-  'sending',
-  'sent',
-  'delivered',
-  'undelivered',
-  'failed',
-  'canceled',
-  'read',
-  'partially_delivered',
-];
-
 // Progress of a message. Final failures rank below `delivered`: carriers do correct an
 // `undelivered` into `delivered` later, never the reverse.
 const RANK: Record<SmsStatus, number> = {
@@ -64,11 +49,6 @@ export function statusRank(status: SmsStatus): number {
 /** True when moving from `from` to `to` goes forward (strictly higher rank); `from` undefined = first status seen. */
 export function isStatusAdvance(from: SmsStatus | undefined, to: SmsStatus): boolean {
   return from === undefined || statusRank(to) > statusRank(from);
-}
-
-/** True for a string that is a known `SmsStatus`. */
-export function isSmsStatus(value: unknown): value is SmsStatus {
-  return typeof value === 'string' && Object.hasOwn(RANK, value);
 }
 
 const TWILIO_DELIVERY_CODES: Record<string, SmsErrorCode> = {

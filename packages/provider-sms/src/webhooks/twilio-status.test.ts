@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSmsError, type SmsError } from '../errors.js';
-import { SMS_STATUSES, twilioDeliveryErrorCode } from './status.js';
+import { SMS_STATUSES } from '../status.js';
+import { twilioDeliveryErrorCode } from './status.js';
 import { computeTwilioSignature } from './twilio-signature.js';
 import { parseTwilioStatusCallback } from './twilio-status.js';
 

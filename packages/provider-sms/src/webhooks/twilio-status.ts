@@ -1,5 +1,5 @@
+import { isSmsStatus } from '../status.js';
 import {
-  isSmsStatus,
   malformedWebhook,
   type SmsStatusEvent,
   twilioDeliveryErrorCode,
