@@ -11,6 +11,8 @@ export default defineConfig({
   clean: true,
   splitting: true,
   sourcemap: true,
+  // CJS output gets an import.meta.url shim (createRequire in http.ts).
+  shims: true,
   target: 'node20',
   platform: 'node',
   // zod is bundled (tree-shaken zod/mini): importing the package must stay cheap.

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type Queryable, withTransaction } from './config/database.js';
 import { checkSchemaName } from './config/store.js';
 import { isSmsError } from './errors.js';
@@ -94,7 +93,7 @@ export async function recordDispatch(
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      RETURNING id, tenant_id, channel, provider, message_id, status, error_code, created_at`,
     [
-      randomUUID(),
+      globalThis.crypto.randomUUID(),
       input.tenantId,
       input.channel ?? 'sms',
       input.provider ?? null,

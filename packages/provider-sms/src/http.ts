@@ -1,6 +1,5 @@
-// Default imports, called at request time: test interceptors (msw) patch `http.request` on the module object.
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { nodeHttp, nodeHttps } from './builtins.js';
 import { SmsError, sanitizeCause } from './errors.js';
 import type { SmsProviderName } from './types.js';
 
@@ -121,8 +120,8 @@ export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 // One keep-alive pool per protocol, shared by every provider instance (all tenants). Idle sockets are
 // dropped after 4 s, before the usual 5 s server keep-alive, so a reused socket is rarely a dead one.
-let httpAgent: http.Agent | undefined;
-let httpsAgent: https.Agent | undefined;
+let httpAgent: import('node:http').Agent | undefined;
+let httpsAgent: import('node:https').Agent | undefined;
 const AGENT_OPTIONS = {
   keepAlive: true,
   maxSockets: 256,
@@ -132,12 +131,12 @@ const AGENT_OPTIONS = {
 } as const;
 
 /** The shared keep-alive agent for a URL's protocol. */
-function agentFor(url: URL): http.Agent {
+function agentFor(url: URL): import('node:http').Agent {
   if (url.protocol === 'https:') {
-    httpsAgent ??= new https.Agent(AGENT_OPTIONS);
+    httpsAgent ??= new (nodeHttps().Agent)(AGENT_OPTIONS);
     return httpsAgent;
   }
-  httpAgent ??= new http.Agent(AGENT_OPTIONS);
+  httpAgent ??= new (nodeHttp().Agent)(AGENT_OPTIONS);
   return httpAgent;
 }
 
@@ -178,7 +177,7 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
   const headers: Record<string, string> = { ...req.headers };
   if (body) headers['content-length'] = String(body.length);
-  const send = url.protocol === 'https:' ? https.request : http.request;
+  const send = url.protocol === 'https:' ? nodeHttps().request : nodeHttp().request;
 
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;

@@ -22,7 +22,6 @@ export { listenForChanges } from './config/listen.js';
 export { createPlatformDefaultFromEnv } from './config/platform-default.js';
 // Providers
 export type { Msg91Config, TwilioConfig } from './config/schemas.js';
-export { msg91ConfigSchema, twilioConfigSchema } from './config/schemas.js';
 export type {
   RedactedTwilioConfig,
   SmsConfigService,

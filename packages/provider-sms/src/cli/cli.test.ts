@@ -353,7 +353,7 @@ describe('provider-sms CLI (built binary)', () => {
   it('emulator prints URLs and credentials, reports each message, stops on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      [BIN, 'emulator', '--twilio-port', '0', '--msg91-port', '0', '--json', '--poll-ms', '50'],
+      [BIN, 'emulator', '--twilio-port', '0', '--msg91-port', '0', '--inbox-port', '0', '--json'],
       {
         cwd: PKG,
         env: childEnv(),
@@ -366,8 +366,12 @@ describe('provider-sms CLI (built binary)', () => {
     expect(ready).toMatchObject({
       event: 'ready',
       twilio: { url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) },
+      inbox: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/),
     });
     const { url, accountSid, authToken } = ready.twilio;
+    const page = await fetch(ready.inbox);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
     const res = await fetch(`${url}/2010-04-01/Accounts/${accountSid}/Messages.json`, {
       method: 'POST',
       headers: {
@@ -383,6 +387,10 @@ describe('provider-sms CLI (built binary)', () => {
       to: '+14155552671',
       body: 'hello emulator',
     });
+    const listed = (await (await fetch(`${ready.inbox}api/messages`)).json()) as {
+      messages: { body?: string }[];
+    };
+    expect(listed.messages.map((msg) => msg.body)).toContain('hello emulator');
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.kill('SIGTERM');
     expect(await next()).toMatchObject({ event: 'stopped', signal: 'SIGTERM' });

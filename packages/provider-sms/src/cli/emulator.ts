@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { startMsg91Emulator } from '../testing/msg91-emulator.js';
-import { startTwilioEmulator } from '../testing/twilio-emulator.js';
+import { startSmsInbox } from '../testing/inbox/inbox.js';
+import { type EmulatedMsg91Message, startMsg91Emulator } from '../testing/msg91-emulator.js';
+import { type EmulatedMessage, startTwilioEmulator } from '../testing/twilio-emulator.js';
 import { CliError, type CliIo, errorMessage } from './context.js';
 import { parsePositiveInt } from './input.js';
 import { writeLine } from './output.js';
@@ -9,8 +10,12 @@ interface EmulatorOptions {
   host: string;
   twilioPort: number;
   msg91Port: number;
+  inboxPort: number;
+  /** `--no-inbox` sets it false. */
+  inbox: boolean;
+  msg91DlrUrl?: string;
+  autoStatusCallbacks?: boolean;
   json?: boolean;
-  pollMs: number;
 }
 
 /** Resolves on the first SIGINT/SIGTERM (or when `signal` aborts). */
@@ -35,11 +40,27 @@ export async function runEmulators(opts: EmulatorOptions, io: CliIo, signal?: Ab
     opts.json ? writeLine(io.stdout, JSON.stringify(event)) : writeLine(io.stdout, text);
   let twilio: Awaited<ReturnType<typeof startTwilioEmulator>> | undefined;
   let msg91: Awaited<ReturnType<typeof startMsg91Emulator>> | undefined;
+  let inbox: Awaited<ReturnType<typeof startSmsInbox>> | undefined;
   try {
-    twilio = await startTwilioEmulator({ host: opts.host, port: opts.twilioPort });
-    msg91 = await startMsg91Emulator({ host: opts.host, port: opts.msg91Port });
+    // With the inbox, delivery outcomes are pushed by hand from the page; automatic ones only on request.
+    const statusCallbacks = opts.autoStatusCallbacks ?? !opts.inbox;
+    twilio = await startTwilioEmulator({ host: opts.host, port: opts.twilioPort, statusCallbacks });
+    msg91 = await startMsg91Emulator({
+      host: opts.host,
+      port: opts.msg91Port,
+      ...(opts.msg91DlrUrl ? { dlrUrl: opts.msg91DlrUrl } : {}),
+    });
+    if (opts.inbox) {
+      inbox = await startSmsInbox({
+        twilio,
+        msg91,
+        host: opts.host,
+        port: opts.inboxPort,
+        ...(opts.msg91DlrUrl ? { msg91DlrUrl: opts.msg91DlrUrl } : {}),
+      });
+    }
   } catch (err) {
-    await twilio?.close().catch(() => undefined);
+    await Promise.allSettled([twilio?.close(), msg91?.close()]);
     throw new CliError(`cannot start the emulators: ${errorMessage(err)}`, 1);
   }
   const tw = twilio;
@@ -49,8 +70,10 @@ export async function runEmulators(opts: EmulatorOptions, io: CliIo, signal?: Ab
       event: 'ready',
       twilio: { url: tw.url, accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006' },
       msg91: { url: m.url, authKey: m.authKey, templateId: m.templateId },
+      ...(inbox ? { inbox: inbox.url } : {}),
     },
     [
+      ...(inbox ? [`inbox: ${inbox.url}`] : []),
       `Twilio emulator  ${tw.url}   (behaves like Twilio test credentials; magic numbers +1500555000x)`,
       `  account SID    ${tw.accountSid}`,
       `  auth token     ${tw.authToken}   (an emulator credential, not a real one)`,
@@ -68,33 +91,29 @@ export async function runEmulators(opts: EmulatorOptions, io: CliIo, signal?: Ab
     ].join('\n'),
   );
 
-  // The emulators record accepted messages in arrays: poll them (reset() may shrink them).
-  let seenTwilio = 0;
-  let seenMsg91 = 0;
-  const poll = () => {
-    if (tw.messages.length < seenTwilio) seenTwilio = 0;
-    for (const msg of tw.messages.slice(seenTwilio)) {
-      emit(
-        { event: 'message', provider: 'twilio', ...msg },
-        `[twilio] ${msg.createdAt.toISOString()} ${msg.sid} ${msg.from ?? msg.messagingServiceSid ?? '-'} → ${msg.to} ` +
-          `${msg.status} ${msg.segments} seg ${msg.encoding}: ${JSON.stringify(msg.body)}`,
-      );
-    }
-    seenTwilio = tw.messages.length;
-    if (m.messages.length < seenMsg91) seenMsg91 = 0;
-    for (const msg of m.messages.slice(seenMsg91)) {
-      emit(
-        { event: 'message', provider: 'msg91', ...msg },
-        `[msg91]  ${msg.createdAt.toISOString()} ${msg.requestId} template ${msg.templateId} → +${msg.mobile} ` +
-          `${JSON.stringify(msg.variables)}${msg.crqid ? ` CRQID=${msg.crqid}` : ''}`,
-      );
-    }
-    seenMsg91 = m.messages.length;
-  };
-  const timer = setInterval(poll, opts.pollMs);
+  const printTwilio = (msg: EmulatedMessage) =>
+    emit(
+      { event: 'message', provider: 'twilio', ...msg },
+      `[twilio] ${msg.createdAt.toISOString()} ${msg.sid} ${msg.from ?? msg.messagingServiceSid ?? '-'} → ${msg.to} ` +
+        `${msg.status} ${msg.segments} seg ${msg.encoding}: ${JSON.stringify(msg.body)}`,
+    );
+  const printMsg91 = (msg: EmulatedMsg91Message) =>
+    emit(
+      { event: 'message', provider: 'msg91', ...msg },
+      `[msg91]  ${msg.createdAt.toISOString()} ${msg.requestId} template ${msg.templateId} → +${msg.mobile} ` +
+        `${JSON.stringify(msg.variables)}${msg.crqid ? ` CRQID=${msg.crqid}` : ''}`,
+    );
+  const unsubscribe = [
+    tw.subscribe((e) => {
+      if (e.type === 'message') printTwilio(e.message);
+    }),
+    m.subscribe((e) => {
+      if (e.type === 'message') for (const msg of e.messages) printMsg91(msg);
+    }),
+  ];
   const why = await untilStopped(signal);
-  clearInterval(timer);
-  poll();
+  for (const off of unsubscribe) off();
+  await inbox?.close().catch(() => undefined);
   await Promise.allSettled([tw.close(), m.close()]);
   emit({ event: 'stopped', signal: why }, `Stopped (${why}).`);
 }
@@ -120,10 +139,16 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
       4011,
     )
     .option(
-      '--poll-ms <ms>',
-      'how often to check for new messages',
-      parsePositiveInt('--poll-ms', 60_000),
-      200,
+      '--inbox-port <port>',
+      'SMS inbox web page port (0 = any free port)',
+      parsePositiveInt('--inbox-port', 65_535, true),
+      4012,
+    )
+    .option('--no-inbox', 'do not serve the SMS inbox page')
+    .option('--msg91-dlr-url <url>', 'where the inbox posts MSG91 delivery reports (DLR v2)')
+    .option(
+      '--auto-status-callbacks',
+      "fire Twilio 'sent' then 'delivered' callbacks automatically (default: only without the inbox)",
     )
     .option('--json', 'one JSON object per line (ready, message, stopped)')
     .action(async (opts: EmulatorOptions) => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { SmsError } from '../errors.js';
 
 /** What a ciphertext is bound to (the AAD): a row copied to another tenant, channel or provider fails to decrypt. */
@@ -94,8 +94,10 @@ export function createConfigCipher(options: ConfigCipherOptions): ConfigCipher {
     activeKeyId,
     keyIds,
     encrypt(plaintext, context) {
-      const iv = randomBytes(IV_BYTES);
-      const c = createCipheriv('aes-256-gcm', keys.get(activeKeyId)!, iv, { authTagLength: TAG_BYTES });
+      const iv = nodeCrypto().randomBytes(IV_BYTES);
+      const c = nodeCrypto().createCipheriv('aes-256-gcm', keys.get(activeKeyId)!, iv, {
+        authTagLength: TAG_BYTES,
+      });
       c.setAAD(aad(context));
       const ct = Buffer.concat([c.update(plaintext, 'utf8'), c.final()]);
       const tag = c.getAuthTag();
@@ -118,7 +120,7 @@ export function createConfigCipher(options: ConfigCipherOptions): ConfigCipher {
           `The stored config uses key "${p.keyId}", which is not in the key ring`,
         );
       try {
-        const d = createDecipheriv('aes-256-gcm', key, p.iv, { authTagLength: TAG_BYTES });
+        const d = nodeCrypto().createDecipheriv('aes-256-gcm', key, p.iv, { authTagLength: TAG_BYTES });
         d.setAAD(aad(context));
         d.setAuthTag(p.tag);
         return Buffer.concat([d.update(p.ct), d.final()]).toString('utf8');
@@ -184,5 +186,5 @@ export function parseKeyRing(
 
 /** A new random key as base64, for a `PROVIDER_CONFIG_KEYS` entry. */
 export function generateConfigKey(): string {
-  return randomBytes(KEY_BYTES).toString('base64');
+  return nodeCrypto().randomBytes(KEY_BYTES).toString('base64');
 }

@@ -24,7 +24,7 @@ export function createPlatformDefaultFromEnv(
     const v = env?.[name];
     if (typeof v === 'string' && v.trim() !== '') picked[name] = v;
   }
-  const r = msg91EnvSchema.safeParse(picked);
+  const r = msg91EnvSchema().safeParse(picked);
   if (!r.success) {
     const problems = r.error.issues.map((i) => {
       const name = String(i.path[0] ?? 'environment');

@@ -31,33 +31,46 @@ export interface Msg91Config {
   shortUrl?: boolean;
 }
 
+/** Memoizes a schema builder: schemas are built on first use, not at import (zod construction costs ms). */
+function lazySchema<T>(build: () => z.ZodMiniType<T>): () => z.ZodMiniType<T> {
+  let schema: z.ZodMiniType<T> | undefined;
+  return () => {
+    schema ??= build();
+    return schema;
+  };
+}
+
 const nonEmpty = () => z.string().check(z.trim(), z.minLength(1, 'is required'));
 
-/** zod schema of `TwilioConfig`. */
-export const twilioConfigSchema = z.object({
-  accountSid: z
-    .string()
-    .check(z.trim(), z.regex(ACCOUNT_SID_RE, 'must be "AC" followed by 32 hex characters')),
-  authToken: z.string().check(z.trim(), z.minLength(8, 'must be at least 8 characters')),
-  fromNumber: z.string().check(
-    z.trim(),
-    z.refine(
-      (v) => E164_RE.test(v) || MESSAGING_SERVICE_SID_RE.test(v) || ALPHANUMERIC_SENDER_RE.test(v),
-      'must be an E.164 number (+14155552671), a Messaging Service SID (MG…) or an alphanumeric sender id (1–11 characters)',
+/** zod schema of `TwilioConfig` (built on first use). */
+export const twilioConfigSchema = lazySchema<TwilioConfig>(() =>
+  z.object({
+    accountSid: z
+      .string()
+      .check(z.trim(), z.regex(ACCOUNT_SID_RE, 'must be "AC" followed by 32 hex characters')),
+    authToken: z.string().check(z.trim(), z.minLength(8, 'must be at least 8 characters')),
+    fromNumber: z.string().check(
+      z.trim(),
+      z.refine(
+        (v) => E164_RE.test(v) || MESSAGING_SERVICE_SID_RE.test(v) || ALPHANUMERIC_SENDER_RE.test(v),
+        'must be an E.164 number (+14155552671), a Messaging Service SID (MG…) or an alphanumeric sender id (1–11 characters)',
+      ),
     ),
-  ),
-});
+  }),
+);
 
-/** zod schema of `Msg91Config`. */
-export const msg91ConfigSchema = z.object({
-  authKey: nonEmpty(),
-  senderId: z.optional(
-    z.string().check(z.regex(/^[A-Za-z]{6}$/, 'must be a 6-letter DLT header, e.g. "LDMTRX"')),
-  ),
-  templateId: z.optional(nonEmpty()),
-  bodyVariable: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a variable name'))),
-  shortUrl: z.optional(z.boolean()),
-});
+/** zod schema of `Msg91Config` (built on first use). */
+export const msg91ConfigSchema = lazySchema<Msg91Config>(() =>
+  z.object({
+    authKey: nonEmpty(),
+    senderId: z.optional(
+      z.string().check(z.regex(/^[A-Za-z]{6}$/, 'must be a 6-letter DLT header, e.g. "LDMTRX"')),
+    ),
+    templateId: z.optional(nonEmpty()),
+    bodyVariable: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a variable name'))),
+    shortUrl: z.optional(z.boolean()),
+  }),
+);
 
 /** Keys whose values are secrets: never echoed in an error. */
 const SECRET_KEYS = new Set(['authToken', 'authKey']);
@@ -81,12 +94,12 @@ function describeIssues(prefix: string, issues: readonly z.core.$ZodIssue[]): st
 
 /** Validates `input` against `schema`, or throws `SmsError('invalid_config')` naming each bad field. */
 export function parseConfig<T>(
-  schema: z.ZodMiniType<T>,
+  schema: () => z.ZodMiniType<T>,
   input: unknown,
   prefix: string,
   provider?: SmsProviderName,
 ): T {
-  const r = schema.safeParse(input);
+  const r = schema().safeParse(input);
   if (r.success) return r.data;
   throw new SmsError({
     code: 'invalid_config',
@@ -97,18 +110,20 @@ export function parseConfig<T>(
 
 const optionalEnv = () => z.optional(z.string().check(z.trim()));
 
-/** zod schema of the platform default's environment (`MSG91_*`); empty values count as unset. */
-export const msg91EnvSchema = z.object({
-  MSG91_AUTH_KEY: z.string().check(z.trim(), z.minLength(1, 'is required')),
-  MSG91_TEMPLATE_ID: z.string().check(z.trim(), z.minLength(1, 'is required')),
-  MSG91_SENDER_ID: z.optional(
-    z.string().check(z.trim(), z.regex(/^[A-Za-z]{6}$/, 'must be a 6-letter DLT header, e.g. "LDMTRX"')),
-  ),
-  MSG91_API_BASE_URL: z.optional(
-    z.string().check(
-      z.trim(),
-      z.refine((v) => URL.canParse(v) && /^https?:/i.test(v), 'must be an http(s) URL'),
+/** zod schema of the platform default's environment (`MSG91_*`; built on first use); empty values count as unset. */
+export const msg91EnvSchema = lazySchema(() =>
+  z.object({
+    MSG91_AUTH_KEY: z.string().check(z.trim(), z.minLength(1, 'is required')),
+    MSG91_TEMPLATE_ID: z.string().check(z.trim(), z.minLength(1, 'is required')),
+    MSG91_SENDER_ID: z.optional(
+      z.string().check(z.trim(), z.regex(/^[A-Za-z]{6}$/, 'must be a 6-letter DLT header, e.g. "LDMTRX"')),
     ),
-  ),
-  MSG91_BODY_VARIABLE: optionalEnv(),
-});
+    MSG91_API_BASE_URL: z.optional(
+      z.string().check(
+        z.trim(),
+        z.refine((v) => URL.canParse(v) && /^https?:/i.test(v), 'must be an http(s) URL'),
+      ),
+    ),
+    MSG91_BODY_VARIABLE: optionalEnv(),
+  }),
+);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { SmsError } from '../errors.js';
 import type { Logger, SmsProviderName } from '../types.js';
 import type { ConfigCipher } from './cipher.js';
@@ -197,7 +196,7 @@ export function createPostgresConfigStore(db: Queryable, options: ConfigStoreOpt
            config = EXCLUDED.config, verified_at = NULL, verification_error = NULL,
            config_version = ${t}.config_version + 1, updated_at = now()
          RETURNING ${COLUMNS}`,
-        [...keyParams(k), randomUUID(), envelope],
+        [...keyParams(k), globalThis.crypto.randomUUID(), envelope],
       );
       return toRow(rows[0]);
     },

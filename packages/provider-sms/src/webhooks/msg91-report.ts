@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import {
   malformedWebhook,
   msg91ReportStatus,
@@ -36,11 +36,12 @@ export function msg91SecretFromUrl(url: string): string | undefined {
 /** Constant-time secret check: both sides hashed (SHA-256) first, so neither content nor length leaks. */
 export function secretMatches(given: string | undefined, expected: string): boolean {
   if (!expected) return false;
-  const a = createHash('sha256')
+  const a = nodeCrypto()
+    .createHash('sha256')
     .update(given ?? '')
     .digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && given !== undefined;
+  const b = nodeCrypto().createHash('sha256').update(expected).digest();
+  return nodeCrypto().timingSafeEqual(a, b) && given !== undefined;
 }
 
 // MSG91 report dates ("2024-05-22 10:06:20") are Indian Standard Time.

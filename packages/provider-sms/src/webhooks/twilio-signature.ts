@@ -1,7 +1,7 @@
 // X-Twilio-Signature, reimplemented from the twilio SDK (lib/webhooks/webhooks.js, v6) so that
 // verifying a webhook never loads the SDK: base64(HMAC-SHA1(authToken, url + Σ sorted key+value)).
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseQuerystring, stringify as stringifyQuerystring } from 'node:querystring';
+import { nodeCrypto } from '../builtins.js';
 
 /** POST parameters of a Twilio request: a record (arrays for repeated keys) or the parsed form body. */
 export type TwilioSignatureParams =
@@ -44,7 +44,7 @@ export function computeTwilioSignature(
     if (values.length === 1) data += key + values[0];
     else for (const v of [...new Set(values)].sort()) data += key + v;
   }
-  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
+  return nodeCrypto().createHmac('sha1', authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
 }
 
 interface UrlParts {
@@ -94,7 +94,7 @@ function withLegacyQuerystring(url: string): string {
 export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a, 'utf-8');
   const y = Buffer.from(b, 'utf-8');
-  return x.length === y.length && timingSafeEqual(x, y);
+  return x.length === y.length && nodeCrypto().timingSafeEqual(x, y);
 }
 
 /** The URLs a signature is checked against, in the SDK's order: as received ±port, then `new URL()`-normalized ±port ±legacy query. */
