@@ -25,7 +25,7 @@ const sdk = vi.hoisted(() => {
   return { RestException, create, fetch, accounts, factory };
 });
 
-vi.mock('twilio', () => ({ default: Object.assign(sdk.factory, { RestException: sdk.RestException }) }));
+vi.mock('twilio/lib/rest/Twilio.js', () => ({ default: sdk.factory }));
 
 const SID = `AC${'a1'.repeat(16)}`;
 const TOKEN = 'tok_5ecr3t_value_123456';
