@@ -101,3 +101,11 @@ export async function checkMessage(message: SmsMessage, provider?: SmsProviderNa
     throw invalid('message.reference must be a string');
   return { to, body, ...(await countSegments(body)) };
 }
+
+/** Masks a phone number for logs: keeps the first 5 and last 2 characters, e.g. +1415*****71. */
+export function maskPhone(to: unknown): string | undefined {
+  if (typeof to !== 'string') return undefined;
+  const compact = to.replace(/[^\d+]/g, '').slice(0, 20);
+  if (compact.length < 9) return '*'.repeat(compact.length);
+  return `${compact.slice(0, 5)}${'*'.repeat(compact.length - 7)}${compact.slice(-2)}`;
+}

@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isSmsError, SmsError, type SmsErrorCode } from './errors.js';
+import { maskPhone } from './message.js';
 import type { SmsProviderResolution } from './resolver.js';
 import {
   abortableSleep,
@@ -8,7 +9,6 @@ import {
   createSmsSender,
   DEFAULT_RETRY,
   FAILOVER_CODES,
-  maskPhone,
   type SmsSenderClock,
   type SmsSenderEvent,
   type SmsSenderOptions,

@@ -24,6 +24,7 @@ import {
   createCircuitBreakerRegistry,
 } from './circuit-breaker.js';
 import { isSmsError, type SmsAttempt, SmsError, type SmsErrorCode, type SmsOutcome } from './errors.js';
+import { maskPhone } from './message.js';
 import type {
   SmsFallbackReason,
   SmsProviderResolution,
@@ -167,14 +168,6 @@ const realClock: SmsSenderClock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
-
-/** Masks a phone number for logs: keeps the first 5 and last 2 characters, e.g. +1415*****71. */
-export function maskPhone(to: unknown): string | undefined {
-  if (typeof to !== 'string') return undefined;
-  const compact = to.replace(/[^\d+]/g, '').slice(0, 20);
-  if (compact.length < 9) return '*'.repeat(compact.length);
-  return `${compact.slice(0, 5)}${'*'.repeat(compact.length - 7)}${compact.slice(-2)}`;
-}
 
 /** The full-jitter backoff ceiling of retry number `retry` (1-based): min(maxDelayMs, baseDelayMs·2^(retry-1)). */
 export function backoffCeilingMs(retry: number, policy: Required<SmsRetryOptions>): number {

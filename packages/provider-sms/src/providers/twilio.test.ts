@@ -229,7 +229,7 @@ describe('TwilioProvider (SDK mocked)', () => {
     const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
     await new TwilioProvider(config, { logger }).send({ to: '+14155552671', body: 'hi' });
     expect(logger.debug).toHaveBeenCalledWith(
-      expect.objectContaining({ provider: 'twilio', accountSid: SID, status: 'queued', to: '+14*****2671' }),
+      expect.objectContaining({ provider: 'twilio', accountSid: SID, status: 'queued', to: '+1415*****71' }),
       expect.any(String),
     );
     expect(JSON.stringify(logger.debug.mock.calls)).not.toContain(TOKEN);

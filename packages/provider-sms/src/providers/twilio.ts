@@ -14,7 +14,7 @@ import {
   sanitizeCause,
 } from '../errors.js';
 import { basicAuth, DEFAULT_TIMEOUT_MS, transportError } from '../http.js';
-import { checkMessage } from '../message.js';
+import { checkMessage, maskPhone } from '../message.js';
 import { isSmsStatus } from '../status.js';
 import type {
   Logger,
@@ -174,11 +174,6 @@ function loadSdk(): Promise<SdkFactory> {
   return sdk;
 }
 
-/** "+919876543210" → "+91******3210": enough to correlate logs, not the whole number. */
-function maskNumber(to: string): string {
-  return to.length <= 7 ? '***' : `${to.slice(0, 3)}${'*'.repeat(to.length - 7)}${to.slice(-4)}`;
-}
-
 /** Sends SMS through a tenant's Twilio account with the `twilio` SDK over our own fetch-based httpClient. */
 export class TwilioProvider implements SmsProvider {
   readonly name = 'twilio' as const;
@@ -226,7 +221,7 @@ export class TwilioProvider implements SmsProvider {
     if (MESSAGING_SERVICE_SID_RE.test(this.#from)) params.messagingServiceSid = this.#from;
     else params.from = this.#from;
     if (this.#statusCallbackUrl) params.statusCallback = this.#statusCallbackUrl;
-    const to = maskNumber(checked.to);
+    const to = maskPhone(checked.to);
     const ctx: TwilioCallContext = { signal: options.signal };
     let msg: SdkMessage;
     try {
