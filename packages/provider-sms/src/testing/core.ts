@@ -272,3 +272,27 @@ async function handleNodeRequest(
     }
   }
 }
+
+/** Listeners of an emulator's events; a listener that throws never breaks the emulator. */
+export class EmulatorListeners<E> {
+  readonly #listeners = new Set<(event: E) => void>();
+
+  /** Adds a listener; returns the function that removes it. */
+  subscribe(listener: (event: E) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Calls every listener with `event`. */
+  emit(event: E): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must not break the emulator.
+      }
+    }
+  }
+}

@@ -1,6 +1,7 @@
 import {
   type BehaviourResult,
   type EmulatorFault,
+  EmulatorListeners,
   type EmulatorRequest,
   type EmulatorResponse,
   EmulatorRuntime,
@@ -305,7 +306,7 @@ export class Msg91EmulatorCore {
   readonly reports: Msg91ReportDelivery[] = [];
   dlrUrl: string | undefined;
   private readonly startBalance: number;
-  private readonly listeners = new Set<(event: Msg91EmulatorEvent) => void>();
+  private readonly listeners = new EmulatorListeners<Msg91EmulatorEvent>();
 
   constructor(opts: Omit<Msg91EmulatorOptions, 'host' | 'port'> & { messages?: EmulatedMsg91Message[] }) {
     this.dlrUrl = opts.dlrUrl;
@@ -425,20 +426,11 @@ export class Msg91EmulatorCore {
 
   /** Adds a listener; returns the function that removes it. */
   subscribe(listener: (event: Msg91EmulatorEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.subscribe(listener);
   }
 
   private emit(event: Msg91EmulatorEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch {
-        // A listener's failure must not break the emulator.
-      }
-    }
+    this.listeners.emit(event);
   }
 
   /** POSTs a DLR v2 batch for `requestId` (all its recipients, or `options.mobile`) to the DLR URL. */

@@ -4,6 +4,7 @@ import { computeTwilioSignature } from '../webhooks/twilio-signature.js';
 import {
   type BehaviourResult,
   type EmulatorFault,
+  EmulatorListeners,
   type EmulatorRequest,
   type EmulatorResponse,
   EmulatorRuntime,
@@ -343,7 +344,7 @@ export class TwilioEmulatorCore {
   readonly callbacks: StatusCallbackDelivery[] = [];
   readonly rejected: RejectedTwilioMessage[] = [];
   private readonly pending = new Set<Promise<void>>();
-  private readonly listeners = new Set<(event: TwilioEmulatorEvent) => void>();
+  private readonly listeners = new EmulatorListeners<TwilioEmulatorEvent>();
 
   constructor(
     readonly accounts: readonly TwilioTestAccount[],
@@ -422,20 +423,11 @@ export class TwilioEmulatorCore {
 
   /** Adds a listener; returns the function that removes it. */
   subscribe(listener: (event: TwilioEmulatorEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.subscribe(listener);
   }
 
   private emit(event: TwilioEmulatorEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch {
-        // A listener's failure must not break the emulator.
-      }
-    }
+    this.listeners.emit(event);
   }
 
   /** POSTs one signed status callback for message `sid` (the URL from `options.url` or the message's StatusCallback). */
