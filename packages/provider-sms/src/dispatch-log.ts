@@ -1,11 +1,9 @@
-import { type Queryable, withTransaction } from './config/database.js';
-import { checkSchemaName } from './config/store.js';
+import type { Queryable } from './config/database.js';
+import { checkSchemaName, runLockedMigration } from './config/store.js';
 import { isSmsError } from './errors.js';
 import type { SmsProviderName, SmsSendResult } from './types.js';
 
 const TABLE = 'notification_dispatch_log';
-// An arbitrary constant (not the config table's): concurrent migrations of this table serialize on it.
-const MIGRATE_LOCK_KEY = '7460131922041300022';
 
 /** Options of the dispatch-log functions. */
 export interface DispatchLogOptions {
@@ -45,10 +43,8 @@ const tableName = (options: DispatchLogOptions) => `"${checkSchemaName(options.s
 export async function migrateDispatchLog(db: Queryable, options: DispatchLogOptions = {}): Promise<void> {
   const schema = checkSchemaName(options.schema);
   const t = tableName(options);
-  await withTransaction(db, async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATE_LOCK_KEY})`);
-    if (schema !== 'public') await tx.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    await tx.query(`CREATE TABLE IF NOT EXISTS ${t} (
+  await runLockedMigration(db, schema, [
+    `CREATE TABLE IF NOT EXISTS ${t} (
       id uuid PRIMARY KEY,
       tenant_id text NOT NULL,
       channel text NOT NULL,
@@ -57,9 +53,9 @@ export async function migrateDispatchLog(db: Queryable, options: DispatchLogOpti
       status text NOT NULL,
       error_code text,
       created_at timestamptz NOT NULL DEFAULT now()
-    )`);
-    await tx.query(`CREATE INDEX IF NOT EXISTS ${TABLE}_tenant_created_idx ON ${t} (tenant_id, created_at)`);
-  });
+    )`,
+    `CREATE INDEX IF NOT EXISTS ${TABLE}_tenant_created_idx ON ${t} (tenant_id, created_at)`,
+  ]);
 }
 
 /** Builds the log input of a send from its result or its error (non-`SmsError` failures get code 'unknown'). */

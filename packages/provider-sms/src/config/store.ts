@@ -106,15 +106,29 @@ export function checkTenantId(tenantId: unknown): string {
   return tenantId;
 }
 
+/**
+ * Runs DDL statements in `schema` (created if missing) in one transaction under the package's advisory
+ * lock, so concurrent migrations never race (concurrent CREATE … IF NOT EXISTS can fail on pg_type).
+ */
+export async function runLockedMigration(
+  db: Queryable,
+  schema: string,
+  statements: readonly string[],
+): Promise<void> {
+  await withTransaction(db, async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATE_LOCK_KEY})`);
+    if (schema !== 'public') await tx.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    for (const sql of statements) await tx.query(sql);
+  });
+}
+
 /** Creates `notification_providers` (and its schema) if missing; idempotent and safe to run concurrently. */
 export async function migrate(db: Queryable, options: ConfigStoreOptions = {}): Promise<void> {
   const schema = checkSchemaName(options.schema);
-  const t = `"${schema}".${TABLE}`;
-  await withTransaction(db, async (tx) => {
-    // Concurrent CREATE … IF NOT EXISTS can still race (duplicate pg_type): serialize first.
-    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATE_LOCK_KEY})`);
-    if (schema !== 'public') await tx.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    await tx.query(`CREATE TABLE IF NOT EXISTS ${t} (
+  // The unique constraint's index (tenant_id, channel, provider) is the resolver's lookup index;
+  // re-encryption pages by id (the primary key's index).
+  await runLockedMigration(db, schema, [
+    `CREATE TABLE IF NOT EXISTS "${schema}".${TABLE} (
       id uuid PRIMARY KEY,
       tenant_id text NOT NULL,
       channel text NOT NULL,
@@ -127,10 +141,8 @@ export async function migrate(db: Queryable, options: ConfigStoreOptions = {}): 
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now(),
       CONSTRAINT ${TABLE}_tenant_channel_provider_key UNIQUE (tenant_id, channel, provider)
-    )`);
-    // The unique constraint's index (tenant_id, channel, provider) is the resolver's lookup index.
-    // Re-encryption pages by id (primary key index).
-  });
+    )`,
+  ]);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a driver row.
