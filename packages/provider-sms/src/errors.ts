@@ -25,13 +25,19 @@ export type SmsErrorCode =
 /** 'not_sent': certainly not sent. 'unknown': it may have been sent (timeout, 5xx after the POST left). */
 export type SmsOutcome = 'not_sent' | 'unknown';
 
-/** One try of a send, as reported on a sender's result or error. */
+/** One attempt of a send, as `createSmsSender` reports it: a resolve or a provider call. */
 export interface SmsAttempt {
-  provider: SmsProviderName;
+  stage: 'resolve' | 'send';
+  /** Absent for resolve attempts. */
+  provider?: SmsProviderName;
   /** Absent when the attempt succeeded. */
   code?: SmsErrorCode;
   outcome?: SmsOutcome;
   durationMs: number;
+  /** True for the send through the platform default after a failover. */
+  failover?: boolean;
+  /** True when the circuit was open and the provider was not called. */
+  circuitOpen?: boolean;
 }
 
 /** Constructor options of `SmsError`; `retryable` and `outcome` default from the code. */

@@ -65,7 +65,6 @@ export type {
   SmsFailoverMode,
   SmsRetryOptions,
   SmsSender,
-  SmsSenderAttempt,
   SmsSenderEvent,
   SmsSenderOptions,
   SmsSenderResult,

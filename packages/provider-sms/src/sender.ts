@@ -67,20 +67,6 @@ export interface SmsSenderClock {
   clearTimeout(handle: unknown): void;
 }
 
-/** One attempt of a send: a resolve or a provider call. `provider` is absent for resolve attempts. */
-export interface SmsSenderAttempt {
-  stage: 'resolve' | 'send';
-  provider?: SmsProviderName;
-  /** Absent when the attempt succeeded. */
-  code?: SmsErrorCode;
-  outcome?: SmsOutcome;
-  durationMs: number;
-  /** True for the send through the platform default after a failover. */
-  failover?: boolean;
-  /** True when the circuit was open and the provider was not called. */
-  circuitOpen?: boolean;
-}
-
 /** A structured event for `onEvent` and the logger; it never holds a secret or a message body. */
 export interface SmsSenderEvent {
   type: 'resolve' | 'attempt' | 'retry' | 'failover' | 'circuit' | 'give_up';
@@ -136,7 +122,7 @@ export interface SmsSenderSendOptions {
 /** What a successful `send()` resolves with. */
 export interface SmsSenderResult {
   result: SmsSendResult;
-  attempts: SmsSenderAttempt[];
+  attempts: SmsAttempt[];
   /** The provider that sent it. */
   provider: SmsProviderName;
   /** 'platform-default' also after a failover. */
@@ -214,7 +200,7 @@ function resolveRetry(retry: SmsRetryOptions | false | undefined): Required<SmsR
 }
 
 /** Copies an error and attaches the attempts, so a provider's (possibly shared) error object is never mutated. */
-function withAttempts(err: SmsError, attempts: SmsSenderAttempt[]): SmsError {
+function withAttempts(err: SmsError, attempts: SmsAttempt[]): SmsError {
   return new SmsError({
     code: err.code,
     message: err.message,
@@ -226,7 +212,7 @@ function withAttempts(err: SmsError, attempts: SmsSenderAttempt[]): SmsError {
     ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
     ...(err.cause !== undefined ? { cause: err.cause } : {}),
     // Resolve attempts carry no provider: SmsAttempt's `provider` is structurally optional here.
-    attempts: attempts.map((a) => ({ ...a })) as SmsAttempt[],
+    attempts: attempts.map((a) => ({ ...a })),
   });
 }
 
@@ -302,7 +288,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
     const startedAt = clock.now();
     const deadlineAt =
       deadlineMs !== undefined && Number.isFinite(deadlineMs) ? startedAt + deadlineMs : undefined;
-    const attempts: SmsSenderAttempt[] = [];
+    const attempts: SmsAttempt[] = [];
     const to = maskPhone(message?.to);
     let attemptNo = 0;
     let deadlineHit = false;
@@ -404,7 +390,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
       let before = breaker?.state;
       if (breaker && !breaker.tryAcquire()) {
         const error = breaker.openError(provider);
-        const a: SmsSenderAttempt = {
+        const a: SmsAttempt = {
           stage: 'send',
           provider: name,
           code: error.code,
@@ -435,7 +421,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
         const durationMs = clock.now() - t0;
         breaker?.record('success');
         circuitChange(before);
-        const a: SmsSenderAttempt = { stage: 'send', provider: name, durationMs };
+        const a: SmsAttempt = { stage: 'send', provider: name, durationMs };
         if (isFailover) a.failover = true;
         attempts.push(a);
         emit({ type: 'attempt', attempt: attemptNo, stage: 'send', provider: name, source, durationMs });
@@ -454,7 +440,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
             message: `The send deadline of ${deadlineMs} ms passed while ${name} was called${error.outcome === 'unknown' ? '; it may have been sent' : ''}`,
           });
         }
-        const a: SmsSenderAttempt = {
+        const a: SmsAttempt = {
           stage: 'send',
           provider: name,
           code: error.code,
