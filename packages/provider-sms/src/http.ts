@@ -26,23 +26,7 @@ export interface HttpResponse {
   text: string;
 }
 
-// Connection-stage failures: the request never left this machine, so nothing can have been sent.
-const BEFORE_SEND_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_INVALID_URL',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-/** Finds the system/undici error code in a fetch failure (it sits on `cause`, sometimes nested). */
+/** Finds the system error code of a transport failure (on the error, or on a nested `cause`). */
 export function transportErrorCode(err: unknown): string | undefined {
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
@@ -99,11 +83,13 @@ export function transportError(
       message: `The ${ctx.provider} response was too large`,
     });
   }
-  if (code && BEFORE_SEND_CODES.has(code)) {
+  // Nothing is written before the connection is up (TCP connect, or the TLS handshake for https), so
+  // any failure before that is certainly not sent, whatever its code; any failure after it may have been.
+  if (!ctx.started) {
     return new SmsError({
       ...base,
       code: 'network',
-      message: `Could not connect to ${ctx.provider} (${code})`,
+      message: `Could not connect to ${ctx.provider}${code ? ` (${code})` : ''}`,
       outcome: 'not_sent',
     });
   }
@@ -189,7 +175,16 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
       if (res) resolve(res);
       else reject(transportError(err, ctx));
     };
-    const request = send(url, { method: req.method, headers, agent: agentFor(url) });
+    let request: import('node:http').ClientRequest;
+    try {
+      request = send(url, { method: req.method, headers, agent: agentFor(url) });
+    } catch (err) {
+      // Synchronous rejections (e.g. a header value with a control character): nothing left, and
+      // no timer or listener is registered yet.
+      settled = true;
+      reject(transportError(err, ctx));
+      return;
+    }
     const timer = setTimeout(() => {
       // Before the connection was up, nothing left: a connect timeout is a plain network failure.
       ctx.timedOut = ctx.started;
