@@ -315,6 +315,60 @@ describe('createStatusWebhookHandler: idempotency and ordering', () => {
     expect((await handler(twilioCallback({ MessageSid: `SM${'e'.repeat(32)}` }))).status).toBe(200);
   });
 
+  it('stays monotonic when a slow shared isDuplicate lets a late sent finish after delivered', async () => {
+    const sid = `SM${'f'.repeat(32)}`;
+    // The shared store answers 'sent' later than 'delivered', so both pass the first monotonic check.
+    const isDuplicate = vi.fn(
+      (key: string) =>
+        new Promise<boolean>((r) => setTimeout(() => r(false), key.endsWith(':sent') ? 40 : 5)),
+    );
+    const forgetKey = vi.fn();
+    const { handler, events } = setup({ isDuplicate, forgetKey });
+    const responses = await Promise.all([
+      handler(twilioCallback({ MessageSid: sid, MessageStatus: 'sent' })),
+      handler(twilioCallback({ MessageSid: sid, MessageStatus: 'delivered' })),
+    ]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(isDuplicate).toHaveBeenCalledTimes(2);
+    expect(events.map((e) => e.status)).toEqual(['delivered']);
+    expect(forgetKey).not.toHaveBeenCalled();
+    // The last status stayed at delivered: undelivered (ranked between sent and delivered) is stale.
+    expect((await handler(twilioCallback({ MessageSid: sid, MessageStatus: 'undelivered' }))).status).toBe(
+      200,
+    );
+    expect(events.map((e) => e.status)).toEqual(['delivered']);
+    expect((await handler(twilioCallback({ MessageSid: sid, MessageStatus: 'read' }))).status).toBe(200);
+    expect(events.map((e) => e.status)).toEqual(['delivered', 'read']);
+  });
+
+  it('rolls back to the status seen after the shared check when onEvent fails, and calls forgetKey', async () => {
+    const sid = `SM${'9'.repeat(32)}`;
+    const isDuplicate = vi.fn(
+      (key: string) =>
+        new Promise<boolean>((r) => setTimeout(() => r(false), key.endsWith(':sent') ? 5 : 40)),
+    );
+    const forgetKey = vi.fn();
+    let fail = true;
+    const passed: string[] = [];
+    const onEvent = vi.fn(async (e: SmsStatusEvent) => {
+      if (fail && e.status === 'delivered') throw new Error('queue down');
+      passed.push(e.status);
+    });
+    const { handler } = setup({ isDuplicate, forgetKey, onEvent });
+    const responses = await Promise.all([
+      handler(twilioCallback({ MessageSid: sid, MessageStatus: 'sent' })),
+      handler(twilioCallback({ MessageSid: sid, MessageStatus: 'delivered' })),
+    ]);
+    expect(responses.map((r) => r.status)).toEqual([200, 500]);
+    expect(forgetKey).toHaveBeenCalledWith(`twilio:${sid}:+14155552671:delivered`);
+    expect(passed).toEqual(['sent']);
+    // Rolled back to sent (not to nothing): a late queued stays stale, the retried delivered passes.
+    expect((await handler(twilioCallback({ MessageSid: sid, MessageStatus: 'queued' }))).status).toBe(200);
+    fail = false;
+    expect((await handler(twilioCallback({ MessageSid: sid, MessageStatus: 'delivered' }))).status).toBe(200);
+    expect(passed).toEqual(['sent', 'delivered']);
+  });
+
   it('keeps a bounded memory (seenCapacity)', async () => {
     const { handler, onEvent } = setup({ seenCapacity: 2 });
     const sids = ['1', '2', '3'].map((c) => `SM${c.repeat(32)}`);

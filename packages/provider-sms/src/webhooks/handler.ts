@@ -149,6 +149,17 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
     return auth;
   }
 
+  // True (and logged) when `event` does not advance its message's last status: it is not passed on.
+  function isStale(event: SmsStatusEvent, messageKey: string): boolean {
+    const current = latest.get(messageKey);
+    if (isStatusAdvance(current, event.status)) return false;
+    log?.debug(
+      { provider: event.provider, messageId: event.messageId, status: event.status, latest: current },
+      'stale delivery status ignored',
+    );
+    return true;
+  }
+
   // true → onEvent ran (or the event was a duplicate / stale); false → onEvent failed.
   async function deliver(event: SmsStatusEvent): Promise<boolean> {
     const key = statusEventKey(event);
@@ -156,16 +167,11 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
     const pending = inFlight.get(key);
     if (pending) return pending;
     const messageKey = statusMessageKey(event);
-    const previous = latest.get(messageKey);
-    if (!isStatusAdvance(previous, event.status)) {
-      log?.debug(
-        { provider: event.provider, messageId: event.messageId, status: event.status, latest: previous },
-        'stale delivery status ignored',
-      );
-      return true;
-    }
+    if (isStale(event, messageKey)) return true;
     const run = (async () => {
       let askedShared = false;
+      let reserved = false;
+      let previous: SmsStatus | undefined;
       try {
         if (options.isDuplicate) {
           askedShared = true;
@@ -173,14 +179,19 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
             seen.set(key, true);
             return true;
           }
+          // A higher status of this message may have been passed on while the shared store answered.
+          if (isStale(event, messageKey)) return true;
         }
-        // Optimistic: a concurrent lower status arriving meanwhile is stale already.
+        // Reserve (no await since the check above): a concurrent lower status is stale from here on.
+        previous = latest.get(messageKey);
         latest.set(messageKey, event.status);
+        reserved = true;
         await options.onEvent(event);
         seen.set(key, true);
         return true;
       } catch (err) {
-        if (latest.get(messageKey) === event.status) {
+        // Roll back only our own reservation (a higher status may have replaced it meanwhile).
+        if (reserved && latest.get(messageKey) === event.status) {
           if (previous === undefined) latest.delete(messageKey);
           else latest.set(messageKey, previous);
         }
