@@ -3,6 +3,7 @@ import { isConfigDecryptError } from './config/cipher.js';
 import { parseConfig, type TwilioConfig, twilioConfigSchema } from './config/schemas.js';
 import { checkTenantId, type SmsConfigStore, type StoredProviderConfig } from './config/store.js';
 import { isSmsError, SmsError } from './errors.js';
+import { BoundedLru } from './lru.js';
 import type { Logger, ProviderOptions, SmsProvider } from './types.js';
 
 /** Why the platform default was chosen for a tenant (checked in this order). */
@@ -118,7 +119,7 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
   const baseTwilioOptions: ProviderOptions = { ...options.twilioOptions };
   if (logger && !baseTwilioOptions.logger) baseTwilioOptions.logger = logger;
 
-  const cache = new Map<string, CacheEntry>(); // insertion order = LRU order
+  const cache = new BoundedLru<string, CacheEntry>(maxTenants);
   const inflight = new Map<string, Flight>();
   const fallbacks = new Map<SmsFallbackReason, SmsProviderResolution>();
   const fallback = (reason: SmsFallbackReason): SmsProviderResolution => {
@@ -128,15 +129,6 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
       fallbacks.set(reason, r);
     }
     return r;
-  };
-
-  const remember = (tenantId: string, entry: CacheEntry) => {
-    cache.delete(tenantId);
-    cache.set(tenantId, entry);
-    while (cache.size > maxTenants) {
-      const oldest = cache.keys().next().value as string;
-      cache.delete(oldest);
-    }
   };
 
   const broken = (tenantId: string, row: StoredProviderConfig, reason: SmsFallbackReason, err: unknown) => {
@@ -226,7 +218,7 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
         });
       }
       const { result, tenant } = await build(tenantId, row, cache.get(tenantId)?.tenant);
-      if (!flight.cancelled) remember(tenantId, { result, expiresAt: now() + ttl, tenant });
+      if (!flight.cancelled) cache.set(tenantId, { result, expiresAt: now() + ttl, tenant });
       return result;
     })().finally(() => {
       if (inflight.get(tenantId) === flight) inflight.delete(tenantId);
@@ -238,11 +230,7 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
     async resolve(tenantId) {
       checkTenantId(tenantId);
       const entry = cache.get(tenantId);
-      if (entry?.result && now() < entry.expiresAt) {
-        cache.delete(tenantId);
-        cache.set(tenantId, entry);
-        return entry.result;
-      }
+      if (entry?.result && now() < entry.expiresAt) return entry.result;
       let flight = inflight.get(tenantId);
       if (!flight) {
         flight = load(tenantId);

@@ -21,10 +21,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConfigCipher } from '../config/cipher.js';
 import type { SmsConfigStore } from '../config/store.js';
 import { isSmsError, type SmsError, sanitizeCause } from '../errors.js';
+import { BoundedLru } from '../lru.js';
 import type { Logger, SmsStatus } from '../types.js';
 import { parseMsg91DeliveryReport } from './msg91-report.js';
 import {
-  BoundedLru,
   isStatusAdvance,
   malformedWebhook,
   type SmsStatusEvent,
@@ -59,8 +59,10 @@ export interface StatusWebhookHandlerOptions {
   forgetKey?: (key: string) => void | Promise<void>;
   /** Bound of the in-memory memory of seen events and of last statuses; default 10 000. */
   seenCapacity?: number;
-  /** How long a tenant's decrypted Twilio auth is reused; default 60 000 ms (a signature mismatch re-reads it once). 0 = never. */
+  /** How long a tenant's decrypted Twilio auth is reused; default 60 000 ms (a signature mismatch may re-read it, see `authRefreshIntervalMs`). 0 = never. */
   authCacheTtlMs?: number;
+  /** Least time between two re-reads of one tenant's config forced by a signature mismatch (others get 403 from the cached token); default 5 000 ms. */
+  authRefreshIntervalMs?: number;
   logger?: Logger;
   /** Clock for event times; default `() => new Date()`. */
   now?: () => Date;
@@ -139,14 +141,45 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
     options.loadTwilioAuth ??
     (options.store && options.cipher ? twilioAuthFromStore(options.store, options.cipher) : undefined);
 
-  async function getAuth(tenantId: string, fresh: boolean): Promise<TwilioWebhookAuth | undefined> {
-    if (!loadAuth) return undefined;
-    const cached = authCache.get(tenantId);
-    if (!fresh && cached && cached.expires > Date.now()) return cached.auth;
-    const auth = await loadAuth(tenantId);
-    if (auth && ttl > 0) authCache.set(tenantId, { auth, expires: Date.now() + ttl });
-    else authCache.delete(tenantId);
-    return auth;
+  const authReads = new Map<string, Promise<TwilioWebhookAuth | undefined>>();
+  const refreshInterval = Math.max(0, options.authRefreshIntervalMs ?? 5_000);
+  const forcedReadAt = new BoundedLru<string, number>(1_000);
+
+  // Reads a tenant's auth from the store and caches it; concurrent callers share one read.
+  function readAuth(tenantId: string): Promise<TwilioWebhookAuth | undefined> {
+    let pending = authReads.get(tenantId);
+    if (!pending) {
+      pending = (async () => {
+        try {
+          const auth = loadAuth ? await loadAuth(tenantId) : undefined;
+          if (auth && ttl > 0) authCache.set(tenantId, { auth, expires: Date.now() + ttl });
+          else authCache.delete(tenantId);
+          return auth;
+        } finally {
+          authReads.delete(tenantId);
+        }
+      })();
+      authReads.set(tenantId, pending);
+    }
+    return pending;
+  }
+
+  // The tenant's auth, and whether it came from the cache (false: this request read the store, or shared a read).
+  async function getAuth(
+    tenantId: string,
+  ): Promise<{ auth: TwilioWebhookAuth | undefined; cached: boolean }> {
+    const entry = authCache.get(tenantId);
+    if (entry && entry.expires > Date.now()) return { auth: entry.auth, cached: true };
+    return { auth: await readAuth(tenantId), cached: false };
+  }
+
+  // A signature mismatch may force a store re-read once per tenant per refreshInterval (else a forgery amplifier).
+  function mayForceRead(tenantId: string): boolean {
+    const t = Date.now();
+    const last = forcedReadAt.get(tenantId);
+    if (last !== undefined && t - last < refreshInterval) return false;
+    forcedReadAt.set(tenantId, t);
+    return true;
   }
 
   // True (and logged) when `event` does not advance its message's last status: it is not passed on.
@@ -233,8 +266,9 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
     if (!signature) return text(403, 'missing signature');
     if (!loadAuth) return text(404, 'not found');
     let auth: TwilioWebhookAuth | undefined;
+    let cached: boolean;
     try {
-      auth = await getAuth(tenantId, false);
+      ({ auth, cached } = await getAuth(tenantId));
     } catch (err) {
       log?.error(
         { provider: 'twilio', tenantId, err: sanitizeCause(err) },
@@ -259,14 +293,15 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
     } catch (err) {
       if (!isSmsError(err)) throw err;
       let final: SmsError = err;
-      if (err.httpStatus === 403 && ttl > 0) {
-        // The cached token may be an old one: read the config again once.
+      if (err.httpStatus === 403 && cached && mayForceRead(tenantId)) {
+        // The cached token may be an old one (rotated): read the config again, throttled per tenant.
         try {
-          const fresh = await getAuth(tenantId, true);
+          const fresh = await readAuth(tenantId);
           if (!fresh) return text(404, 'not found');
           if (fresh.authToken !== auth.authToken || fresh.accountSid !== auth.accountSid) {
             try {
               event = parse(fresh);
+              forcedReadAt.delete(tenantId); // a genuine rotation does not use up the budget
               event.tenantId = tenantId;
               return deliverAll([event]);
             } catch (again) {

@@ -1,0 +1,31 @@
+import { expect, it } from 'vitest';
+import { BoundedLru } from './lru.js';
+
+it('BoundedLru: evicts the least recently used beyond its bound; get refreshes recency, has does not', () => {
+  const lru = new BoundedLru<string, number>(2);
+  lru.set('a', 1);
+  lru.set('b', 2);
+  expect(lru.get('a')).toBe(1); // a is now the most recent
+  lru.set('c', 3); // evicts b
+  expect(lru.has('b')).toBe(false);
+  expect([...lru.values()]).toEqual([1, 3]);
+  expect(lru.has('a')).toBe(true); // no recency change: a is still the oldest
+  lru.set('d', 4); // evicts a
+  expect(lru.has('a')).toBe(false);
+  expect(lru.size).toBe(2);
+  expect(lru.delete('c')).toBe(true);
+  expect(lru.delete('c')).toBe(false);
+  lru.clear();
+  expect(lru.size).toBe(0);
+  expect(new BoundedLru<string, number>(0).size).toBe(0);
+});
+
+it('BoundedLru: a stored undefined value still counts as a hit and is refreshed', () => {
+  const lru = new BoundedLru<string, number | undefined>(2);
+  lru.set('u', undefined);
+  lru.set('x', 1);
+  lru.get('u');
+  lru.set('y', 2); // evicts x, not u
+  expect(lru.has('u')).toBe(true);
+  expect(lru.has('x')).toBe(false);
+});
