@@ -26,6 +26,43 @@ export interface HttpResponse {
   text: string;
 }
 
+/** The transport options both providers take, checked. */
+export interface TransportOptions {
+  /** Base URL without a trailing slash (a path prefix is kept). */
+  baseUrl: string;
+  timeoutMs: number;
+}
+
+/**
+ * Checks a provider's `apiBaseUrl` (absolute http(s), no credentials, query or fragment) and `timeoutMs`
+ * (a positive number), or throws `SmsError('invalid_config')` naming the option.
+ */
+export function parseTransportOptions(
+  provider: SmsProviderName,
+  options: { apiBaseUrl?: unknown; timeoutMs?: unknown } | undefined,
+  defaultBaseUrl: string,
+): TransportOptions {
+  const invalid = (field: string, why: string) =>
+    new SmsError({ code: 'invalid_config', provider, message: `Invalid options: options.${field} ${why}` });
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new SmsError({ code: 'invalid_config', provider, message: 'Invalid options: must be an object' });
+  }
+  const raw = options?.apiBaseUrl ?? defaultBaseUrl;
+  if (typeof raw !== 'string' || !URL.canParse(raw))
+    throw invalid('apiBaseUrl', 'must be an absolute http(s) URL');
+  const url = new URL(raw);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalid('apiBaseUrl', 'must be an absolute http(s) URL');
+  }
+  if (url.username || url.password) throw invalid('apiBaseUrl', 'must not contain credentials');
+  if (url.search || url.hash) throw invalid('apiBaseUrl', 'must not contain a query or fragment');
+  const timeoutMs = options?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw invalid('timeoutMs', 'must be a positive number of milliseconds');
+  }
+  return { baseUrl: url.href.replace(/\/+$/, ''), timeoutMs };
+}
+
 /** Finds the system error code of a transport failure (on the error, or on a nested `cause`). */
 export function transportErrorCode(err: unknown): string | undefined {
   let e: unknown = err;

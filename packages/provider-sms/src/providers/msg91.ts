@@ -1,6 +1,6 @@
 import { type Msg91Config, msg91ConfigSchema, parseConfig } from '../config/schemas.js';
 import { isSmsError, redactSecrets, SmsError, type SmsErrorCode } from '../errors.js';
-import { DEFAULT_TIMEOUT_MS, type HttpResponse, httpRequest, parseRetryAfter } from '../http.js';
+import { type HttpResponse, httpRequest, parseRetryAfter, parseTransportOptions } from '../http.js';
 import { checkMessage } from '../message.js';
 import type {
   Logger,
@@ -214,32 +214,7 @@ export function readMsg91BalanceResponse(
   });
 }
 
-function invalidOption(field: string, why: string): SmsError {
-  return new SmsError({
-    code: 'invalid_config',
-    provider: PROVIDER,
-    message: `Invalid options: options.${field} ${why}`,
-  });
-}
-
-function normalizeBaseUrl(value: unknown): string {
-  if (value === undefined) return MSG91_API_BASE_URL;
-  if (typeof value !== 'string') throw invalidOption('apiBaseUrl', 'must be a string');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalidOption('apiBaseUrl', 'must be an absolute http(s) URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalidOption('apiBaseUrl', 'must be an absolute http(s) URL');
-  }
-  if (url.username || url.password) throw invalidOption('apiBaseUrl', 'must not contain credentials');
-  if (url.search || url.hash) throw invalidOption('apiBaseUrl', 'must not contain a query or fragment');
-  return url.href.replace(/\/+$/, '');
-}
-
-/** The platform's default SMS provider: MSG91's Flow API (DLT templates) over Node's fetch. */
+/** The platform's default SMS provider: MSG91's Flow API (DLT templates) over the shared HTTP transport. */
 export class Msg91Provider implements SmsProvider {
   readonly name = PROVIDER;
   readonly #authKey: string;
@@ -253,20 +228,10 @@ export class Msg91Provider implements SmsProvider {
     const { authKey, ...rest } = parseConfig(msg91ConfigSchema, config, 'config', PROVIDER);
     this.#authKey = authKey;
     this.#config = rest;
-    if (typeof options !== 'object' || options === null) {
-      throw new SmsError({
-        code: 'invalid_config',
-        provider: PROVIDER,
-        message: 'Invalid options: must be an object',
-      });
-    }
-    this.#baseUrl = normalizeBaseUrl(options.apiBaseUrl);
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw invalidOption('timeoutMs', 'must be a positive number of milliseconds');
-    }
-    this.#timeoutMs = timeoutMs;
-    this.#logger = options.logger;
+    const transport = parseTransportOptions(PROVIDER, options, MSG91_API_BASE_URL);
+    this.#baseUrl = transport.baseUrl;
+    this.#timeoutMs = transport.timeoutMs;
+    this.#logger = options?.logger;
   }
 
   /** Values that must never appear in an error: the key as-is and in both URL encodings. */

@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { SmsError } from '../errors.js';
-import { basicAuth, DEFAULT_TIMEOUT_MS, type HttpRequest, httpRequest, parseRetryAfter } from '../http.js';
+import { basicAuth, type HttpRequest, httpRequest, parseRetryAfter, parseTransportOptions } from '../http.js';
 
 /** Twilio's REST API host, used when no `apiBaseUrl` is given. */
 export const DEFAULT_TWILIO_API_BASE_URL = 'https://api.twilio.com';
@@ -79,22 +78,9 @@ export function encodeTwilioForm(values: Record<string, unknown> | undefined): s
   return out.toString().replace(/\+/g, '%20');
 }
 
-/** Parses and checks a base URL (http or https), or throws `SmsError('invalid_config')`. */
+/** Parses and checks a Twilio base URL (absolute http(s), no credentials), or throws `SmsError('invalid_config')`. */
 export function parseApiBaseUrl(value: string | undefined): URL {
-  let url: URL | undefined;
-  try {
-    url = new URL(value ?? DEFAULT_TWILIO_API_BASE_URL);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
-    throw new SmsError({
-      code: 'invalid_config',
-      provider: 'twilio',
-      message: 'Invalid options.apiBaseUrl: must be an http(s) URL without credentials',
-    });
-  }
-  return url;
+  return new URL(parseTransportOptions('twilio', { apiBaseUrl: value }, DEFAULT_TWILIO_API_BASE_URL).baseUrl);
 }
 
 /** Moves an SDK URL (any Twilio host, after edge/region were applied) onto the base URL, keeping path and query. */
@@ -107,12 +93,14 @@ export function rewriteTwilioUrl(uri: string, base: URL, params?: Record<string,
 }
 
 /**
- * Builds the SDK `httpClient`: a plain object (no axios, no agent per client) on Node's global fetch, so all
- * tenants share one connection pool. It keeps no request state (no `lastRequest` holding credentials).
+ * Builds the SDK `httpClient`: a plain object (no axios, no agent per client) on the package's transport, so
+ * all tenants share one connection pool. It keeps no request state (no `lastRequest` holding credentials).
+ * Throws `SmsError('invalid_config')` for a bad `apiBaseUrl` or `timeoutMs`.
  */
 export function createTwilioHttpClient(options: TwilioHttpClientOptions = {}): TwilioHttpClient {
-  const base = parseApiBaseUrl(options.apiBaseUrl);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const transport = parseTransportOptions('twilio', options, DEFAULT_TWILIO_API_BASE_URL);
+  const base = new URL(transport.baseUrl);
+  const { timeoutMs } = transport;
   return {
     async request(opts: TwilioSdkRequest): Promise<TwilioSdkResponse> {
       const ctx = calls.getStore();
@@ -120,7 +108,7 @@ export function createTwilioHttpClient(options: TwilioHttpClientOptions = {}): T
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(opts.headers ?? {})) {
         const lower = k.toLowerCase();
-        // fetch manages the connection itself; credentials are set below, never taken from the caller's headers.
+        // The transport manages the connection; credentials are set below, never taken from the caller's headers.
         if (v !== undefined && lower !== 'connection' && lower !== 'authorization') headers[k] = String(v);
       }
       let auth: string | undefined;

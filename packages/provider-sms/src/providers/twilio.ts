@@ -13,7 +13,7 @@ import {
   type SmsOutcome,
   sanitizeCause,
 } from '../errors.js';
-import { basicAuth, DEFAULT_TIMEOUT_MS, transportError } from '../http.js';
+import { basicAuth, transportError } from '../http.js';
 import { checkMessage, maskPhone } from '../message.js';
 import { isSmsStatus } from '../status.js';
 import type {
@@ -188,22 +188,14 @@ export class TwilioProvider implements SmsProvider {
 
   constructor(config: TwilioConfig, options: ProviderOptions = {}) {
     const c = parseConfig(twilioConfigSchema, config, 'config', 'twilio');
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new SmsError({
-        code: 'invalid_config',
-        provider: 'twilio',
-        message: 'Invalid options.timeoutMs: must be a positive number',
-      });
-    }
     this.#accountSid = c.accountSid;
     this.#authToken = c.authToken;
     this.#from = c.fromNumber;
     const header = basicAuth(c.accountSid, c.authToken);
     this.#secrets = [c.authToken, header, header.slice('Basic '.length)];
     this.#httpClient = createTwilioHttpClient({
-      timeoutMs,
-      ...(options.apiBaseUrl ? { apiBaseUrl: options.apiBaseUrl } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.apiBaseUrl !== undefined ? { apiBaseUrl: options.apiBaseUrl } : {}),
     });
     this.#statusCallbackUrl = options.statusCallbackUrl;
     this.#logger = options.logger;
