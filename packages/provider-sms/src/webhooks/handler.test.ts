@@ -207,6 +207,52 @@ describe('createStatusWebhookHandler: Twilio', () => {
     ).toBe(403);
     expect(load).toHaveBeenCalledTimes(3);
   });
+
+  it('forged signatures force at most one re-read per tenant per authRefreshIntervalMs', async () => {
+    let t = 1_000_000;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => t);
+    try {
+      const load = vi.fn(async () => ({ accountSid: ACCOUNT, authToken: TOKEN }));
+      const { handler, onEvent } = setup({ loadTwilioAuth: load });
+      expect((await handler(twilioCallback({ MessageStatus: 'queued' }))).status).toBe(200);
+      expect(load).toHaveBeenCalledTimes(1);
+      const forged = () =>
+        handler(twilioCallback({ MessageStatus: 'sent' }, { token: 'forged-token-123456' }));
+      for (let i = 0; i < 10; i++) expect((await forged()).status).toBe(403);
+      expect(load).toHaveBeenCalledTimes(2); // one forced re-read for ten forged requests
+      const burst = await Promise.all(Array.from({ length: 10 }, forged));
+      expect(burst.map((r) => r.status)).toEqual(Array(10).fill(403));
+      expect(load).toHaveBeenCalledTimes(2);
+      t += 4_999;
+      expect((await forged()).status).toBe(403);
+      expect(load).toHaveBeenCalledTimes(2);
+      t += 1; // default interval 5 000 ms
+      expect((await forged()).status).toBe(403);
+      expect(load).toHaveBeenCalledTimes(3);
+      expect(onEvent).toHaveBeenCalledTimes(1);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('forged signatures on a cold cache read the store once, also concurrently', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const load = vi.fn(async () => {
+      await gate;
+      return { accountSid: ACCOUNT, authToken: TOKEN };
+    });
+    const { handler, onEvent } = setup({ loadTwilioAuth: load, authRefreshIntervalMs: 60_000 });
+    const forged = () => handler(twilioCallback({ MessageStatus: 'sent' }, { token: 'forged-token-123456' }));
+    const burst = Promise.all(Array.from({ length: 10 }, forged));
+    await new Promise((r) => setTimeout(r, 5));
+    release();
+    expect((await burst).map((r) => r.status)).toEqual(Array(10).fill(403));
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(onEvent).not.toHaveBeenCalled();
+  });
 });
 
 describe('createStatusWebhookHandler: idempotency and ordering', () => {
