@@ -1,7 +1,7 @@
 import type { ConfigCipher } from './config/cipher.js';
-import { isConfigDecryptError } from './config/cipher.js';
-import { parseConfig, type TwilioConfig, twilioConfigSchema } from './config/schemas.js';
+import type { TwilioConfig } from './config/schemas.js';
 import { checkTenantId, type SmsConfigStore, type StoredProviderConfig } from './config/store.js';
+import { decodeTwilioConfig } from './config/twilio-config.js';
 import { isSmsError, SmsError } from './errors.js';
 import { BoundedLru } from './lru.js';
 import type { Logger, ProviderOptions, SmsProvider } from './types.js';
@@ -152,35 +152,22 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
     if (!row) return { result: fallback('no_tenant_config'), tenant: undefined };
     if (!row.enabled) return { result: fallback('tenant_config_disabled'), tenant: previous };
     if (!row.verifiedAt) return { result: fallback('tenant_config_unverified'), tenant: undefined };
-    const ctx = { tenantId, channel: row.channel, provider: row.provider };
-    let plaintext: string;
-    try {
-      plaintext = cipher.decrypt(row.config, ctx);
-    } catch (err) {
-      return broken(
-        tenantId,
-        row,
-        'tenant_config_undecryptable',
-        isConfigDecryptError(err) ? err : undefined,
-      );
+    const decoded = decodeTwilioConfig(row, cipher);
+    if (!decoded.ok) {
+      const reason =
+        decoded.reason === 'undecryptable' ? 'tenant_config_undecryptable' : 'tenant_config_invalid';
+      return broken(tenantId, row, reason, decoded.error);
     }
     const slotKey = `${row.id}:${row.configVersion}`;
     if (previous?.key === slotKey)
       return { result: Object.freeze({ provider: previous.provider, source: 'tenant' }), tenant: previous };
     let provider: SmsProvider;
     try {
-      let json: unknown;
-      try {
-        json = JSON.parse(plaintext);
-      } catch {
-        throw new SmsError({ code: 'invalid_config', message: 'The stored config is not JSON' });
-      }
-      const config = parseConfig(twilioConfigSchema, json, 'twilioConfig', 'twilio');
       const providerOptions: ProviderOptions = { ...baseTwilioOptions };
       if (options.statusCallbackBaseUrl) {
         providerOptions.statusCallbackUrl = tenantStatusCallbackUrl(options.statusCallbackBaseUrl, tenantId);
       }
-      provider = await factory(config, providerOptions);
+      provider = await factory(decoded.config, providerOptions);
     } catch (err) {
       return broken(tenantId, row, 'tenant_config_invalid', err);
     }

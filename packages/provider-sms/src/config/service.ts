@@ -1,10 +1,11 @@
 import { isSmsError, redactSecrets, SmsError, sanitizeCause } from '../errors.js';
-import { basicAuth } from '../http.js';
+import { twilioSecrets } from '../providers/twilio.js';
 import { defaultTwilioProviderFactory, type TwilioProviderFactory } from '../resolver.js';
 import type { Logger, ProviderOptions, SmsCallOptions } from '../types.js';
 import type { ConfigCipher } from './cipher.js';
 import { parseConfig, type TwilioConfig, twilioConfigSchema } from './schemas.js';
-import { type ConfigRowKey, checkTenantId, type SmsConfigStore, type StoredProviderConfig } from './store.js';
+import { type ConfigRowKey, checkTenantId, type SmsConfigStore } from './store.js';
+import { decodeTwilioConfig } from './twilio-config.js';
 
 /** Options of `createSmsConfigService`. */
 export interface SmsConfigServiceOptions {
@@ -79,10 +80,7 @@ export function maskSecret(secret: string): string {
   return `${MASK}${secret.length > 8 ? secret.slice(-4) : ''}`;
 }
 
-const secretsOf = (c: TwilioConfig): string[] => {
-  const header = basicAuth(c.accountSid, c.authToken);
-  return [c.authToken, header, header.slice('Basic '.length)];
-};
+const secretsOf = (c: TwilioConfig): string[] => twilioSecrets(c.accountSid, c.authToken);
 
 /** An error reduced to what may be stored and shown: code, message (secrets removed) and the safe fields. */
 function redactedError(err: unknown, secrets: readonly string[]): SmsError {
@@ -131,33 +129,6 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
   const ctxOf = (tenantId: string) => ({ tenantId, channel: 'sms', provider: 'twilio' });
 
   const changed = (tenantId: string) => resolver?.invalidate(tenantId);
-
-  /** Reads and validates a stored row's config; returns the config or the reason it is unusable. */
-  const open = (
-    row: StoredProviderConfig,
-  ): { config: TwilioConfig } | { problem: 'undecryptable' | 'invalid'; error: SmsError } => {
-    let plaintext: string;
-    try {
-      plaintext = cipher.decrypt(row.config, ctxOf(row.tenantId));
-    } catch (err) {
-      return {
-        problem: 'undecryptable',
-        error: isSmsError(err)
-          ? err
-          : new SmsError({ code: 'invalid_config', message: 'The stored config cannot be decrypted' }),
-      };
-    }
-    try {
-      return { config: parseConfig(twilioConfigSchema, JSON.parse(plaintext), 'config', 'twilio') };
-    } catch (err) {
-      return {
-        problem: 'invalid',
-        error: isSmsError(err)
-          ? err
-          : new SmsError({ code: 'invalid_config', message: 'The stored config is not JSON' }),
-      };
-    }
-  };
 
   const record = async (
     tenantId: string,
@@ -229,9 +200,9 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
           message: `Tenant "${tenantId}" has no Twilio config`,
         });
       }
-      const opened = open(row);
-      if ('problem' in opened) return record(tenantId, row.configVersion, redactedError(opened.error, []));
-      return verifyVersion(tenantId, opened.config, row.configVersion, call);
+      const decoded = decodeTwilioConfig(row, cipher);
+      if (!decoded.ok) return record(tenantId, row.configVersion, redactedError(decoded.error, []));
+      return verifyVersion(tenantId, decoded.config, row.configVersion, call);
     },
     async disable(tenantId) {
       const ok = await store.setEnabled(keyOf(tenantId), false);
@@ -251,8 +222,8 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
     async get(tenantId) {
       const row = await store.get(keyOf(tenantId));
       if (!row) return undefined;
-      const opened = open(row);
-      const config = 'config' in opened ? opened.config : undefined;
+      const decoded = decodeTwilioConfig(row, cipher);
+      const config = decoded.ok ? decoded.config : undefined;
       return {
         tenantId,
         provider: 'twilio',
@@ -266,7 +237,7 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
         configVersion: row.configVersion,
         createdAt: row.createdAt,
         updatedAt: row.updatedAt,
-        problem: 'problem' in opened ? opened.problem : null,
+        problem: decoded.ok ? null : decoded.reason,
       };
     },
   };

@@ -174,6 +174,12 @@ function loadSdk(): Promise<SdkFactory> {
   return sdk;
 }
 
+/** The strings to redact for a Twilio account: the auth token and its Basic auth header (with and without "Basic "). */
+export function twilioSecrets(accountSid: string, authToken: string): string[] {
+  const header = basicAuth(accountSid, authToken);
+  return [authToken, header, header.slice('Basic '.length)];
+}
+
 /** Sends SMS through a tenant's Twilio account with the `twilio` SDK over our own fetch-based httpClient. */
 export class TwilioProvider implements SmsProvider {
   readonly name = 'twilio' as const;
@@ -191,8 +197,7 @@ export class TwilioProvider implements SmsProvider {
     this.#accountSid = c.accountSid;
     this.#authToken = c.authToken;
     this.#from = c.fromNumber;
-    const header = basicAuth(c.accountSid, c.authToken);
-    this.#secrets = [c.authToken, header, header.slice('Basic '.length)];
+    this.#secrets = twilioSecrets(c.accountSid, c.authToken);
     this.#httpClient = createTwilioHttpClient({
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.apiBaseUrl !== undefined ? { apiBaseUrl: options.apiBaseUrl } : {}),

@@ -20,6 +20,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConfigCipher } from '../config/cipher.js';
 import type { SmsConfigStore } from '../config/store.js';
+import { decodeTwilioConfig } from '../config/twilio-config.js';
 import { isSmsError, type SmsError, sanitizeCause } from '../errors.js';
 import { BoundedLru } from '../lru.js';
 import type { Logger, SmsStatus } from '../types.js';
@@ -107,23 +108,9 @@ export function twilioAuthFromStore(store: SmsConfigStore, cipher: ConfigCipher)
   return async (tenantId: string): Promise<TwilioWebhookAuth | undefined> => {
     const row = await store.get({ tenantId, provider: 'twilio', channel: 'sms' });
     if (!row) return undefined;
-    const plaintext = cipher.decrypt(row.config, {
-      tenantId: row.tenantId,
-      channel: row.channel,
-      provider: row.provider,
-    });
-    let json: unknown;
-    try {
-      json = JSON.parse(plaintext);
-    } catch {
-      // JSON.parse quotes the input in its message: never let the decrypted config reach a log.
-      throw new Error('tenant Twilio config is not valid JSON');
-    }
-    const c = json as Partial<TwilioWebhookAuth> | null;
-    if (!c || typeof c.accountSid !== 'string' || typeof c.authToken !== 'string' || !c.authToken) {
-      throw new Error('tenant Twilio config has no accountSid/authToken');
-    }
-    return { accountSid: c.accountSid.trim(), authToken: c.authToken.trim() };
+    const decoded = decodeTwilioConfig(row, cipher);
+    if (!decoded.ok) throw decoded.error;
+    return { accountSid: decoded.config.accountSid, authToken: decoded.config.authToken };
   };
 }
 
