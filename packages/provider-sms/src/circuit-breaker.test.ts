@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CircuitBreaker,
   type CircuitState,
+  type CircuitVerdict,
   circuitVerdict,
   createCircuitBreakerRegistry,
   DEFAULT_CIRCUIT_BREAKER,
@@ -24,6 +25,13 @@ function setup(opts = {}) {
     (from, to) => changes.push([from, to]),
   );
   return { b, changes, advance: (ms: number) => (t += ms) };
+}
+
+/** One call through the breaker: it must be let through; its verdict is recorded with its own permit. */
+function call(b: CircuitBreaker, verdict: CircuitVerdict): void {
+  const permit = b.tryAcquire();
+  expect(permit).toBeDefined();
+  b.record(permit!, verdict);
 }
 
 describe('circuitVerdict', () => {
@@ -51,47 +59,49 @@ describe('CircuitBreaker', () => {
     expect(DEFAULT_CIRCUIT_BREAKER).toEqual({ failureThreshold: 5, cooldownMs: 30_000 });
     const { b, advance } = setup();
     for (let i = 0; i < 4; i++) {
-      expect(b.tryAcquire()).toBe(true);
-      b.record('failure');
+      const permit = b.tryAcquire();
+      expect(permit).toMatchObject({ probe: false });
+      b.record(permit!, 'failure');
     }
     expect(b.state).toBe('closed');
-    expect(b.tryAcquire()).toBe(true);
-    b.record('failure');
+    const fifth = b.tryAcquire();
+    expect(fifth).toMatchObject({ probe: false });
+    b.record(fifth!, 'failure');
     expect(b.state).toBe('open');
-    expect(b.tryAcquire()).toBe(false);
+    expect(b.tryAcquire()).toBeUndefined();
     advance(29_999);
-    expect(b.tryAcquire()).toBe(false);
+    expect(b.tryAcquire()).toBeUndefined();
     advance(1);
-    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toMatchObject({ probe: true });
     expect(b.state).toBe('half-open');
   });
 
   it('counts only consecutive failures: a success resets the count', () => {
     const { b } = setup({ failureThreshold: 3 });
-    b.record('failure');
-    b.record('failure');
-    b.record('success');
-    b.record('failure');
-    b.record('failure');
+    call(b, 'failure');
+    call(b, 'failure');
+    call(b, 'success');
+    call(b, 'failure');
+    call(b, 'failure');
     expect(b.state).toBe('closed');
     expect(b.consecutiveFailures).toBe(2);
-    b.record('neutral');
-    b.record('failure');
+    call(b, 'neutral');
+    call(b, 'failure');
     expect(b.state).toBe('open');
   });
 
   it('lets exactly one probe through when half-open; success closes it', () => {
     const { b, changes, advance } = setup({ failureThreshold: 1, cooldownMs: 100 });
-    b.tryAcquire();
-    b.record('failure');
+    call(b, 'failure');
     advance(100);
-    expect(b.tryAcquire()).toBe(true);
-    expect(b.tryAcquire()).toBe(false);
-    expect(b.tryAcquire()).toBe(false);
-    b.record('success');
+    const probe = b.tryAcquire();
+    expect(probe).toMatchObject({ probe: true });
+    expect(b.tryAcquire()).toBeUndefined();
+    expect(b.tryAcquire()).toBeUndefined();
+    b.record(probe!, 'success');
     expect(b.state).toBe('closed');
-    expect(b.tryAcquire()).toBe(true);
-    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toMatchObject({ probe: false });
+    expect(b.tryAcquire()).toMatchObject({ probe: false });
     expect(changes).toEqual([
       ['closed', 'open'],
       ['open', 'half-open'],
@@ -101,23 +111,81 @@ describe('CircuitBreaker', () => {
 
   it('re-opens for a full cool-down when the probe fails; a neutral probe frees the slot', () => {
     const { b, advance } = setup({ failureThreshold: 1, cooldownMs: 100 });
-    b.tryAcquire();
-    b.record('failure');
+    call(b, 'failure');
     advance(100);
-    expect(b.tryAcquire()).toBe(true);
-    b.record('neutral');
+    const first = b.tryAcquire();
+    expect(first).toMatchObject({ probe: true });
+    b.record(first!, 'neutral');
     expect(b.state).toBe('half-open');
-    expect(b.tryAcquire()).toBe(true);
-    b.record('failure');
+    const second = b.tryAcquire();
+    expect(second).toMatchObject({ probe: true });
+    b.record(second!, 'failure');
     expect(b.state).toBe('open');
     expect(b.remainingCooldownMs()).toBe(100);
     advance(50);
-    expect(b.tryAcquire()).toBe(false);
+    expect(b.tryAcquire()).toBeUndefined();
+  });
+
+  it('ignores a call started while closed that ends while half-open: one probe, and only it decides', () => {
+    for (const late of ['success', 'failure', 'neutral'] as const) {
+      const { b, changes, advance } = setup({ failureThreshold: 1, cooldownMs: 100 });
+      const slow = b.tryAcquire()!;
+      call(b, 'failure');
+      advance(100);
+      const probe = b.tryAcquire();
+      expect(probe).toMatchObject({ probe: true });
+      b.record(slow, late);
+      expect(b.state).toBe('half-open');
+      expect(b.tryAcquire()).toBeUndefined(); // the slot stays taken by the probe
+      b.record(probe!, 'success');
+      expect(b.state).toBe('closed');
+      expect(changes).toEqual([
+        ['closed', 'open'],
+        ['open', 'half-open'],
+        ['half-open', 'closed'],
+      ]);
+    }
+  });
+
+  it('does not let results from before an opening count in the next closed period, nor re-open it', () => {
+    const { b, advance } = setup({ failureThreshold: 2, cooldownMs: 100 });
+    const stale = [b.tryAcquire()!, b.tryAcquire()!, b.tryAcquire()!];
+    call(b, 'failure');
+    call(b, 'failure');
+    expect(b.state).toBe('open');
+    b.record(stale[0]!, 'failure'); // finishing while open: no new cool-down, no count
+    expect(b.remainingCooldownMs()).toBe(100);
+    advance(100);
+    const probe = b.tryAcquire()!;
+    b.record(probe, 'success');
+    expect(b.state).toBe('closed');
+    expect(b.consecutiveFailures).toBe(0);
+    b.record(stale[1]!, 'failure');
+    b.record(stale[2]!, 'failure');
+    expect(b.state).toBe('closed');
+    expect(b.consecutiveFailures).toBe(0);
+    call(b, 'failure');
+    expect(b.consecutiveFailures).toBe(1);
+  });
+
+  it('ignores a probe permit reported twice and a neutral probe’s late second report', () => {
+    const { b, advance } = setup({ failureThreshold: 1, cooldownMs: 100 });
+    call(b, 'failure');
+    advance(100);
+    const first = b.tryAcquire()!;
+    b.record(first, 'neutral');
+    const second = b.tryAcquire()!;
+    expect(second).toMatchObject({ probe: true });
+    b.record(first, 'failure'); // the first probe already reported: it must not decide for the second
+    expect(b.state).toBe('half-open');
+    expect(b.tryAcquire()).toBeUndefined();
+    b.record(second, 'success');
+    expect(b.state).toBe('closed');
   });
 
   it('fails fast with provider_unavailable, not_sent, retryable', () => {
     const { b } = setup({ failureThreshold: 1 });
-    b.record('failure');
+    call(b, 'failure');
     const err = b.openError(provider('msg91'));
     expect(err).toMatchObject({
       code: 'provider_unavailable',
@@ -140,7 +208,7 @@ describe('createCircuitBreakerRegistry', () => {
     const b = provider('twilio');
     expect(reg.get(a)).toBe(reg.get(a));
     expect(reg.get(a)).not.toBe(reg.get(b));
-    reg.get(a).record('failure');
+    call(reg.get(a), 'failure');
     expect(reg.get(a).state).toBe('open');
     expect(reg.get(b).state).toBe('closed');
     expect(changes).toEqual(['twilio:open']);

@@ -31,12 +31,29 @@ export function circuitVerdict(err: unknown): CircuitVerdict {
   return err.httpStatus !== undefined ? 'success' : 'neutral';
 }
 
-/** A consecutive-failure circuit breaker with a cool-down and a single half-open probe. */
+/** What `tryAcquire()` hands out for one call; give it back to `record()` with the call's verdict. */
+export interface CircuitPermit {
+  /** True for the single half-open probe. */
+  readonly probe: boolean;
+  /** The breaker's generation when the call was let through. */
+  readonly generation: number;
+}
+
+/**
+ * A consecutive-failure circuit breaker with a cool-down and a single half-open probe.
+ *
+ * Results count only in the generation their call started in (the generation is bumped on every state change and
+ * every probe granted): a call let through while closed counts towards (or resets) that closed period's failure
+ * count; the probe alone decides half-open (success → closed, failure → open for a full cool-down, neutral → the
+ * slot is free again). A call that ends after the circuit changed state describes the provider before a newer
+ * verdict, so its result is ignored: it neither frees the probe slot, nor closes, opens or re-counts anything.
+ */
 export class CircuitBreaker {
   #state: CircuitState = 'closed';
   #failures = 0;
   #openedAt = 0;
   #probeInFlight = false;
+  #generation = 0;
   readonly #threshold: number;
   readonly #cooldownMs: number;
   readonly #now: () => number;
@@ -72,32 +89,36 @@ export class CircuitBreaker {
     return Math.max(0, this.#openedAt + this.#cooldownMs - this.#now());
   }
 
-  /** Asks to make a call: true lets it through (as the probe when half-open); false means fail fast. */
-  tryAcquire(): boolean {
-    if (this.#state === 'closed') return true;
+  /** Asks to make a call: a permit lets it through (the probe when half-open); undefined means fail fast. */
+  tryAcquire(): CircuitPermit | undefined {
+    if (this.#state === 'closed') return { probe: false, generation: this.#generation };
     if (this.#state === 'open') {
-      if (this.#now() < this.#openedAt + this.#cooldownMs) return false;
+      if (this.#now() < this.#openedAt + this.#cooldownMs) return undefined;
       this.#transition('half-open');
     }
-    if (this.#probeInFlight) return false;
+    if (this.#probeInFlight) return undefined;
     this.#probeInFlight = true;
-    return true;
+    return { probe: true, generation: ++this.#generation };
   }
 
-  /** Reports the result of a call that `tryAcquire()` let through. */
-  record(verdict: CircuitVerdict): void {
-    const wasProbe = this.#state === 'half-open';
-    if (wasProbe) this.#probeInFlight = false;
-    if (verdict === 'success') {
-      this.#failures = 0;
-      if (this.#state !== 'closed') this.#transition('closed');
-    } else if (verdict === 'failure') {
-      this.#failures++;
-      if (wasProbe || (this.#state === 'closed' && this.#failures >= this.#threshold)) {
-        this.#openedAt = this.#now();
-        this.#transition('open');
+  /** Reports the verdict of a call `tryAcquire()` let through; a permit from an older generation is ignored. */
+  record(permit: CircuitPermit, verdict: CircuitVerdict): void {
+    if (permit.generation !== this.#generation) return;
+    if (permit.probe) {
+      if (this.#state !== 'half-open' || !this.#probeInFlight) return;
+      this.#probeInFlight = false;
+      if (verdict === 'success') {
+        this.#failures = 0;
+        this.#transition('closed');
+      } else if (verdict === 'failure') {
+        this.#failures++;
+        this.#open();
       }
+      return;
     }
+    // Same generation and not a probe: the circuit is still in the closed period the call started in.
+    if (verdict === 'success') this.#failures = 0;
+    else if (verdict === 'failure' && ++this.#failures >= this.#threshold) this.#open();
   }
 
   /** The error a call gets while the circuit is open: provider_unavailable, certainly not sent (the provider was not called). */
@@ -111,10 +132,16 @@ export class CircuitBreaker {
     });
   }
 
+  #open(): void {
+    this.#openedAt = this.#now();
+    this.#transition('open');
+  }
+
   #transition(to: CircuitState): void {
     const from = this.#state;
     if (from === to) return;
     this.#state = to;
+    this.#generation++;
     if (to === 'closed') this.#probeInFlight = false;
     this.#onChange?.(from, to);
   }

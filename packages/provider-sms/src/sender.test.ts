@@ -662,6 +662,54 @@ describe('send: circuit breaker', () => {
     expect(out).toMatchObject({ failedOver: true, failoverFrom: { code: 'provider_unavailable' } });
   });
 
+  it('a call started while closed that ends while half-open neither frees the probe slot nor decides the probe', async () => {
+    const gate = () => {
+      let settle!: (r: SmsSendResult | SmsError) => void;
+      const p = new Promise<SmsSendResult>((resolve, reject) => {
+        settle = (r) => (r instanceof SmsError ? reject(r) : resolve(r));
+      });
+      return { step: () => p, settle };
+    };
+    for (const lateVerdict of [ok('twilio', 'SM-late'), err('network', { outcome: 'unknown' })]) {
+      const slow = gate();
+      const probe = gate();
+      const tenant = fakeProvider('twilio', [
+        slow.step, // started while closed, ends while half-open
+        err('timeout', { outcome: 'unknown' }), // opens the circuit
+        probe.step, // the half-open probe
+        ok('twilio', 'SM-after'),
+      ]);
+      const { sender, clock, events } = make({
+        resolver: fixedResolver(tenant),
+        retry: false,
+        circuitBreaker: { failureThreshold: 1, cooldownMs: 1_000 },
+      });
+      const late = sender.send('t1', MSG).then(
+        (r) => r,
+        (e: unknown) => e,
+      );
+      await rejection(sender.send('t1', MSG));
+      clock.advance(1_000);
+      const probing = sender.send('t1', MSG);
+      await vi.waitFor(() => expect(tenant.calls).toHaveLength(3));
+      slow.settle(lateVerdict);
+      await late;
+      // Still half-open with the probe in flight: the next call fails fast, the provider is not called.
+      const e = await rejection(sender.send('t1', MSG));
+      expect(e.attempts?.[0]).toMatchObject({ circuitOpen: true });
+      expect(tenant.calls).toHaveLength(3);
+      expect(events.filter((x) => x.type === 'circuit').map((x) => x.state)).toEqual(['open', 'half-open']);
+      probe.settle(ok('twilio', 'SM-probe'));
+      await expect(probing).resolves.toMatchObject({ result: { messageId: 'SM-probe' } });
+      expect(events.filter((x) => x.type === 'circuit').map((x) => x.state)).toEqual([
+        'open',
+        'half-open',
+        'closed',
+      ]);
+      await expect(sender.send('t1', MSG)).resolves.toMatchObject({ result: { messageId: 'SM-after' } });
+    }
+  });
+
   it('keeps breakers per provider instance and can be disabled', async () => {
     const a = fakeProvider('twilio', [err('timeout')]);
     const b = fakeProvider('twilio', [ok('twilio')]);

@@ -20,6 +20,7 @@ import {
   type CircuitBreakerOptions,
   type CircuitBreakerRegistry,
   type CircuitState,
+  type CircuitVerdict,
   circuitVerdict,
   createCircuitBreakerRegistry,
 } from './circuit-breaker.js';
@@ -387,8 +388,9 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
         });
       };
       const name = provider.name;
-      let before = breaker?.state;
-      if (breaker && !breaker.tryAcquire()) {
+      const before = breaker?.state;
+      const permit = breaker?.tryAcquire();
+      if (breaker && !permit) {
         const error = breaker.openError(provider);
         const a: SmsAttempt = {
           stage: 'send',
@@ -413,14 +415,19 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
         return { ok: false, error, circuitOpen: true };
       }
       circuitChange(before); // open → half-open
-      before = breaker?.state;
+      // Only this call's own verdict can change the state here (other calls report their own changes).
+      const recordVerdict = (verdict: CircuitVerdict) => {
+        if (!breaker || !permit) return;
+        const previous = breaker.state;
+        breaker.record(permit, verdict);
+        circuitChange(previous);
+      };
       const t0 = clock.now();
       try {
         if (ctl.signal.aborted) throw stopError('before the provider was called');
         const result = await provider.send(message, { signal: ctl.signal });
         const durationMs = clock.now() - t0;
-        breaker?.record('success');
-        circuitChange(before);
+        recordVerdict('success');
         const a: SmsAttempt = { stage: 'send', provider: name, durationMs };
         if (isFailover) a.failover = true;
         attempts.push(a);
@@ -429,8 +436,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
       } catch (e) {
         const durationMs = clock.now() - t0;
         let error = toSmsError(e, 'send', name);
-        breaker?.record(circuitVerdict(error));
-        circuitChange(before);
+        recordVerdict(circuitVerdict(error));
         if (deadlineHit && error.code === 'aborted') {
           error = new SmsError({
             code: 'timeout',
