@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isSmsError, SmsError, type SmsErrorCode } from './errors.js';
@@ -407,6 +408,37 @@ describe('send: abort and deadline', () => {
     const e = await rejection(sender.send('t1', MSG, { deadlineMs: 500 }));
     expect(e).toMatchObject({ code: 'timeout', outcome: 'not_sent' });
     expect(e.attempts).toEqual([{ stage: 'resolve', code: 'timeout', outcome: 'not_sent', durationMs: 500 }]);
+  });
+
+  it('leaves no abort listener on a long-lived caller signal (sends, retries, backoffs, failures)', async () => {
+    const ac = new AbortController();
+    const listeners = () => getEventListeners(ac.signal, 'abort').length;
+    let peak = 0;
+    const tenant = fakeProvider('twilio', [
+      async (signal) => {
+        peak = Math.max(peak, listeners());
+        expect(getEventListeners(signal!, 'abort').length).toBeLessThanOrEqual(1);
+        throw err('network');
+      },
+      ok('twilio'),
+    ]);
+    const { sender } = make({ resolver: fixedResolver(tenant), circuitBreaker: false });
+    for (let i = 0; i < 30; i++) {
+      tenant.calls.length = 0;
+      await sender.send('t1', MSG, { signal: ac.signal, deadlineMs: 60_000 });
+      expect(listeners()).toBe(0);
+    }
+    const failing = fakeProvider('twilio', [
+      err('provider_unavailable', { outcome: 'not_sent', retryable: true }),
+    ]);
+    const { sender: s2 } = make({ resolver: fixedResolver(failing), circuitBreaker: false });
+    for (let i = 0; i < 15; i++) await rejection(s2.send('t1', MSG, { signal: ac.signal }));
+    expect(listeners()).toBe(0);
+    expect(peak).toBe(1); // the sender's own forwarder, one at a time
+    const sleeps = Array.from({ length: 20 }, () => abortableSleep(1, ac.signal));
+    expect(listeners()).toBe(20);
+    await Promise.all(sleeps);
+    expect(listeners()).toBe(0);
   });
 
   it('abortableSleep clears its real timer when aborted', async () => {
