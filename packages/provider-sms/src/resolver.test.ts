@@ -6,7 +6,7 @@ import type { Queryable } from './config/database.js';
 import type { TwilioConfig } from './config/schemas.js';
 import { createPostgresConfigStore, type SmsConfigStore } from './config/store.js';
 import { countingQueryable, describeWithDatabases } from './config/test-databases.js';
-import { isSmsError } from './errors.js';
+import { isSmsError, SmsError } from './errors.js';
 import {
   createSmsProviderResolver,
   type SmsProviderResolverOptions,
@@ -191,12 +191,79 @@ describeWithDatabases('createSmsProviderResolver', (get) => {
   it('a provider constructor that rejects the config falls back as tenant_config_invalid', async () => {
     const { store, resolver } = setup({
       createTwilioProvider: () => {
-        throw new Error('boom');
+        // What TwilioProvider throws for a config it refuses.
+        throw new SmsError({
+          code: 'invalid_config',
+          message: 'Invalid config: config.fromNumber is invalid',
+        });
       },
     });
     const t = newTenant();
     await seed(store, t);
     expect(await resolver.resolve(t)).toMatchObject({ reason: 'tenant_config_invalid' });
+  });
+
+  it('bad twilioOptions fail at creation, naming the option; nothing is built', () => {
+    let built = 0;
+    const factory = (c: TwilioConfig, o: ProviderOptions) => {
+      built++;
+      return fakeFactory(c, o);
+    };
+    for (const [twilioOptions, name] of [
+      [{ apiBaseUrl: 'ftp://emulator.test' }, 'twilioOptions.apiBaseUrl'],
+      [{ apiBaseUrl: 'not a url' }, 'twilioOptions.apiBaseUrl'],
+      [{ timeoutMs: 0 }, 'twilioOptions.timeoutMs'],
+      [{ timeoutMs: -5 }, 'twilioOptions.timeoutMs'],
+      [{ timeoutMs: Number.NaN }, 'twilioOptions.timeoutMs'],
+    ] as const) {
+      let err: unknown;
+      try {
+        setup({ twilioOptions, createTwilioProvider: factory });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'invalid_config' });
+      expect((err as Error).message).toContain(name);
+    }
+    expect(built).toBe(0);
+    expect(() =>
+      setup({ twilioOptions: { apiBaseUrl: 'http://127.0.0.1:1/x', timeoutMs: 10 } }),
+    ).not.toThrow();
+  });
+
+  it('a factory failure that is not about the tenant config rejects provider_unavailable and is not cached', async () => {
+    let failure: unknown = new Error("Cannot find module './providers/twilio.js'");
+    let calls = 0;
+    const {
+      store,
+      resolver,
+      calls: logs,
+    } = setup({
+      createTwilioProvider: (c, o) => {
+        calls++;
+        if (failure) throw failure;
+        return fakeFactory(c, o);
+      },
+    });
+    const t = newTenant();
+    await seed(store, t);
+    await expect(resolver.resolve(t)).rejects.toMatchObject({
+      code: 'provider_unavailable',
+      outcome: 'not_sent',
+      retryable: true,
+    });
+    // An options problem reported by the factory is not the tenant's either.
+    failure = new SmsError({
+      code: 'invalid_config',
+      message: 'Invalid options: options.timeoutMs must be a positive number of milliseconds',
+    });
+    await expect(resolver.resolve(t)).rejects.toMatchObject({ code: 'provider_unavailable' });
+    expect(resolver.size).toBe(0);
+    failure = undefined;
+    expect((await resolver.resolve(t)).source).toBe('tenant');
+    expect(calls).toBe(3);
+    expect(logs.some((c) => c.level === 'error')).toBe(true);
+    expect(JSON.stringify(logs)).not.toContain('secret');
   });
 
   it('ignores rows with provider = msg91', async () => {

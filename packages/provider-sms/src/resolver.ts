@@ -2,8 +2,10 @@ import type { ConfigCipher } from './config/cipher.js';
 import type { TwilioConfig } from './config/schemas.js';
 import { checkTenantId, type SmsConfigStore, type StoredProviderConfig } from './config/store.js';
 import { decodeTwilioConfig } from './config/twilio-config.js';
-import { isSmsError, SmsError } from './errors.js';
+import { isSmsError, SmsError, sanitizeCause } from './errors.js';
+import { parseTransportOptions } from './http.js';
 import { BoundedLru } from './lru.js';
+import { DEFAULT_TWILIO_API_BASE_URL } from './providers/twilio-http-client.js';
 import type { Logger, ProviderOptions, SmsProvider } from './types.js';
 
 /** Why the platform default was chosen for a tenant (checked in this order). */
@@ -102,6 +104,29 @@ const nonNegative = (name: string, v: number | undefined, dflt: number, min = 0)
   return v;
 };
 
+/**
+ * True when a provider factory rejected the tenant's config itself (`invalid_config` not about `options.…`):
+ * the tenant falls back. Anything else (bad options, a failed import, a bug) is the platform's problem.
+ */
+function isTenantConfigError(err: unknown): boolean {
+  return isSmsError(err) && err.code === 'invalid_config' && !/\boptions\./.test(err.message);
+}
+
+/** Checks `twilioOptions` (apiBaseUrl, timeoutMs) once, so a bad option fails at startup, not as a tenant fallback. */
+function checkTwilioOptions(twilioOptions: ProviderOptions | undefined): void {
+  if (twilioOptions === undefined) return;
+  try {
+    parseTransportOptions('twilio', twilioOptions, DEFAULT_TWILIO_API_BASE_URL);
+  } catch (err) {
+    const message = isSmsError(err) ? err.message : 'Invalid options';
+    throw new SmsError({
+      code: 'invalid_config',
+      provider: 'twilio',
+      message: `createSmsProviderResolver: ${message.replace(/\boptions\b/g, 'twilioOptions')}`,
+    });
+  }
+}
+
 /** Creates the resolver of design §4: LRU + TTL cache, single-flight per tenant, stale-if-error on store outages. */
 export function createSmsProviderResolver(options: SmsProviderResolverOptions): SmsProviderResolver {
   const { store, cipher, platformDefault, logger } = options;
@@ -114,6 +139,7 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
   const ttl = nonNegative('cacheTtlMs', options.cacheTtlMs, 60_000);
   const maxTenants = Math.floor(nonNegative('maxTenants', options.maxTenants, 10_000, 1));
   const staleIfErrorMs = nonNegative('staleIfErrorMs', options.staleIfErrorMs, 900_000);
+  checkTwilioOptions(options.twilioOptions);
   const now = options.now ?? Date.now;
   const factory = options.createTwilioProvider ?? defaultTwilioProviderFactory;
   const baseTwilioOptions: ProviderOptions = { ...options.twilioOptions };
@@ -169,7 +195,21 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
       }
       provider = await factory(decoded.config, providerOptions);
     } catch (err) {
-      return broken(tenantId, row, 'tenant_config_invalid', err);
+      if (isTenantConfigError(err)) return broken(tenantId, row, 'tenant_config_invalid', err);
+      // Not the tenant's fault: neither a fallback nor cached; the caller retries.
+      const cause = sanitizeCause(err, [decoded.config.authToken]);
+      logger?.error(
+        { tenantId, configVersion: row.configVersion, error: cause?.message },
+        'cannot build the tenant Twilio provider',
+      );
+      throw new SmsError({
+        code: 'provider_unavailable',
+        provider: 'twilio',
+        message: `Cannot build the Twilio provider of tenant "${tenantId}"`,
+        outcome: 'not_sent',
+        retryable: true,
+        cause,
+      });
     }
     return { result: Object.freeze({ provider, source: 'tenant' }), tenant: { key: slotKey, provider } };
   };
