@@ -435,8 +435,8 @@ describe('send: abort and deadline', () => {
     for (let i = 0; i < 15; i++) await rejection(s2.send('t1', MSG, { signal: ac.signal }));
     expect(listeners()).toBe(0);
     expect(peak).toBe(1); // the sender's own forwarder, one at a time
-    const sleeps = Array.from({ length: 20 }, () => abortableSleep(1, ac.signal));
-    expect(listeners()).toBe(20);
+    const sleeps = Array.from({ length: 8 }, () => abortableSleep(1, ac.signal)); // under Node's warning limit of 10
+    expect(listeners()).toBe(8);
     await Promise.all(sleeps);
     expect(listeners()).toBe(0);
   });
