@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { createConfigCipher } from './config/cipher.js';
 import type { Queryable } from './config/database.js';
 import type { TwilioConfig } from './config/schemas.js';
@@ -554,5 +554,87 @@ it('property: any interleaving of loads, updates and invalidations never yields 
       },
     ),
     { numRuns: 150 },
+  );
+});
+
+/** A verified row of `tenantId` as the store returns it (no database). */
+const storedRow = (tenantId: string) => ({
+  id: `id-${tenantId}`,
+  tenantId,
+  channel: 'sms',
+  provider: 'twilio',
+  config: cipher.encrypt(JSON.stringify(configFor(tenantId)), ctxOf(tenantId)),
+  enabled: true,
+  verifiedAt: new Date(),
+  verificationError: null,
+  configVersion: 1,
+  createdAt: new Date(),
+  updatedAt: new Date(),
+});
+
+it('storeTimeoutMs (default 5 000): a store read that never answers counts as an outage; the timer is cleared', async () => {
+  vi.useFakeTimers();
+  try {
+    let hang = false;
+    const store = {
+      get: (k: { tenantId: string }) =>
+        hang ? new Promise<never>(() => undefined) : Promise.resolve(storedRow(k.tenantId)),
+    } as unknown as SmsConfigStore;
+    const resolver = createSmsProviderResolver({
+      store,
+      cipher,
+      platformDefault,
+      createTwilioProvider: fakeFactory,
+    });
+    expect((await resolver.resolve('fast')).source).toBe('tenant');
+    expect(vi.getTimerCount()).toBe(0); // the race's timer does not outlive a fast read
+    hang = true;
+    let settled: unknown;
+    const pending = resolver.resolve('slow').then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
+    void pending.then((v) => {
+      settled = v;
+    });
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(settled).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await pending).toMatchObject({
+      code: 'provider_unavailable',
+      outcome: 'not_sent',
+      retryable: true,
+    });
+    expect(vi.getTimerCount()).toBe(0);
+  } finally {
+    vi.useRealTimers();
+  }
+});
+
+it('storeTimeoutMs: a hung store read serves the stale entry (stale-if-error), not a hang', async () => {
+  let hang = false;
+  let now = 0;
+  const store = {
+    get: (k: { tenantId: string }) =>
+      hang ? new Promise<never>(() => undefined) : Promise.resolve(storedRow(k.tenantId)),
+  } as unknown as SmsConfigStore;
+  const resolver = createSmsProviderResolver({
+    store,
+    cipher,
+    platformDefault,
+    createTwilioProvider: fakeFactory,
+    cacheTtlMs: 1_000,
+    staleIfErrorMs: 5_000,
+    storeTimeoutMs: 20,
+    now: () => now,
+  });
+  const first = await resolver.resolve('t');
+  hang = true;
+  now = 2_000; // expired, within the stale window
+  expect(await resolver.resolve('t')).toBe(first);
+  now = 7_000; // past it
+  await expect(resolver.resolve('t')).rejects.toMatchObject({ code: 'provider_unavailable' });
+  expect(() => createSmsProviderResolver({ store, cipher, platformDefault, storeTimeoutMs: 0 })).toThrow(
+    /storeTimeoutMs/,
   );
 });

@@ -46,6 +46,8 @@ export interface SmsProviderResolverOptions {
   twilioOptions?: ProviderOptions;
   /** How long past its TTL a cached entry may be served while the store is down; default 900 000. */
   staleIfErrorMs?: number;
+  /** How long one store read may take before it counts as a store outage (stale-if-error applies); default 5 000. */
+  storeTimeoutMs?: number;
   /** Tenant providers get `statusCallbackUrl = base + '/' + encodeURIComponent(tenantId)`. */
   statusCallbackBaseUrl?: string;
   logger?: Logger;
@@ -104,6 +106,25 @@ const nonNegative = (name: string, v: number | undefined, dflt: number, min = 0)
   return v;
 };
 
+/** `promise`, or a `timeout` rejection after `ms` (the timer is always cleared; a late result is ignored). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new SmsError({
+            code: 'timeout',
+            message: `The SMS config store did not answer within ${ms} ms`,
+            outcome: 'not_sent',
+          }),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
 /**
  * True when a provider factory rejected the tenant's config itself (`invalid_config` not about `options.…`):
  * the tenant falls back. Anything else (bad options, a failed import, a bug) is the platform's problem.
@@ -139,6 +160,7 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
   const ttl = nonNegative('cacheTtlMs', options.cacheTtlMs, 60_000);
   const maxTenants = Math.floor(nonNegative('maxTenants', options.maxTenants, 10_000, 1));
   const staleIfErrorMs = nonNegative('staleIfErrorMs', options.staleIfErrorMs, 900_000);
+  const storeTimeoutMs = nonNegative('storeTimeoutMs', options.storeTimeoutMs, 5_000, 1);
   checkTwilioOptions(options.twilioOptions);
   const now = options.now ?? Date.now;
   const factory = options.createTwilioProvider ?? defaultTwilioProviderFactory;
@@ -222,7 +244,7 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
     flight.promise = (async () => {
       let row: StoredProviderConfig | undefined;
       try {
-        row = await store.get({ tenantId, provider: 'twilio', channel: 'sms' });
+        row = await withTimeout(store.get({ tenantId, provider: 'twilio', channel: 'sms' }), storeTimeoutMs);
       } catch (err) {
         const cached = cache.get(tenantId);
         if (!flight.cancelled && cached?.result && now() < cached.expiresAt + staleIfErrorMs) {

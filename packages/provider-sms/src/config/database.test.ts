@@ -71,3 +71,40 @@ describe('openDatabase errors', () => {
     expect(JSON.stringify(err)).not.toContain('hunter2');
   });
 });
+
+describe('openDatabase timeouts', () => {
+  it('a server that accepts but never answers fails within connectTimeoutMs instead of hanging', async () => {
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const server = createServer((s) => sockets.push(s)); // accepts, never speaks
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    try {
+      const started = Date.now();
+      const err = await openDatabase({
+        databaseUrl: `postgres://u:hunter2@127.0.0.1:${port}/db`,
+        connectTimeoutMs: 200,
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'provider_unavailable' });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it.runIf(process.env.DATABASE_URL)(
+    'the pool has keepAlive, a query timeout and a statement_timeout',
+    async () => {
+      const opened = await openDatabase({ databaseUrl: process.env.DATABASE_URL, queryTimeoutMs: 300 });
+      try {
+        const opts = (opened.db as unknown as { options: Record<string, unknown> }).options;
+        expect(opts).toMatchObject({ keepAlive: true, connectionTimeoutMillis: 5_000, query_timeout: 300 });
+        expect((await opened.db.query('SHOW statement_timeout')).rows[0].statement_timeout).toBe('300ms');
+        await expect(opened.db.query('SELECT pg_sleep(2)')).rejects.toThrow();
+      } finally {
+        await opened.close();
+      }
+    },
+  );
+});

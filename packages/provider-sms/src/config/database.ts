@@ -91,6 +91,10 @@ export interface OpenDatabaseOptions {
   maxConnections?: number;
   /** Receives idle-connection errors of the pool (which would otherwise crash the process). */
   onError?: (err: Error) => void;
+  /** `pg`: how long opening a connection may take (default 5 000 ms). Ignored by PGlite. */
+  connectTimeoutMs?: number;
+  /** `pg`: client-side `query_timeout` and server-side `statement_timeout` (default 10 000 ms). Ignored by PGlite. */
+  queryTimeoutMs?: number;
 }
 
 /** A dedicated connection for `listenForChanges` (a `pg.Client`, or the PGlite instance itself). */
@@ -114,7 +118,16 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   if (options.databaseUrl) {
     const url = options.databaseUrl;
     const pg = (await import('pg')).default;
-    const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+    // A server that stops answering must fail queries (stale-if-error then applies), not hang them.
+    const connectionTimeoutMillis = options.connectTimeoutMs ?? 5_000;
+    const queryTimeout = options.queryTimeoutMs ?? 10_000;
+    const connection = { connectionString: url, connectionTimeoutMillis, keepAlive: true };
+    const pool = new pg.Pool({
+      ...connection,
+      max: options.maxConnections ?? 10,
+      query_timeout: queryTimeout,
+      statement_timeout: queryTimeout,
+    });
     pool.on('error', onError);
     try {
       await pool.query('SELECT 1');
@@ -131,7 +144,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
       kind: 'postgres',
       db: pool,
       async openListenConnection() {
-        const client = new pg.Client({ connectionString: url });
+        // No query/statement timeout: LISTEN idles for hours; keepAlive notices a dead peer.
+        const client = new pg.Client(connection);
         client.on('error', onError);
         await client.connect();
         return { connection: client, close: () => client.end() };
