@@ -638,3 +638,62 @@ it('storeTimeoutMs: a hung store read serves the stale entry (stale-if-error), n
     /storeTimeoutMs/,
   );
 });
+
+it('expireAll(): every entry refreshes on its next resolve, is served stale while the store is down, keeps its provider; invalidated ones are not served', async () => {
+  let down = false;
+  let reads = 0;
+  let gate: Promise<void> | undefined;
+  const store = {
+    get: async (k: { tenantId: string }) => {
+      reads++;
+      if (gate) await gate;
+      if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      return storedRow(k.tenantId);
+    },
+  } as unknown as SmsConfigStore;
+  const now = 1_000_000;
+  const resolver = createSmsProviderResolver({
+    store,
+    cipher,
+    platformDefault,
+    createTwilioProvider: fakeFactory,
+    cacheTtlMs: 60_000,
+    staleIfErrorMs: 900_000,
+    now: () => now,
+  });
+  const a = await resolver.resolve('a');
+  const b = await resolver.resolve('b');
+  expect(reads).toBe(2);
+  resolver.expireAll();
+  expect(resolver.size).toBe(2); // kept, unlike clear()
+  down = true;
+  expect(await resolver.resolve('a')).toBe(a); // stale-if-error
+  expect(reads).toBe(3);
+  down = false;
+  const a2 = await resolver.resolve('a'); // healthy store: refreshed
+  expect(reads).toBe(4);
+  expect(a2.provider).toBe(a.provider); // same id + version: the provider instance is reused
+  expect(await resolver.resolve('a')).toBe(a2); // fresh again: no read
+  expect(reads).toBe(4);
+  // An invalidated entry is never served stale, expired or not.
+  resolver.invalidate('b');
+  resolver.expireAll();
+  down = true;
+  await expect(resolver.resolve('b')).rejects.toMatchObject({ code: 'provider_unavailable' });
+  down = false;
+  expect((await resolver.resolve('b')).provider).toBe(b.provider);
+  // A load in flight during expireAll() caches its result already expired.
+  let open!: () => void;
+  gate = new Promise<void>((r) => {
+    open = r;
+  });
+  resolver.invalidate('c');
+  const inFlight = resolver.resolve('c');
+  resolver.expireAll();
+  open();
+  gate = undefined;
+  await inFlight;
+  const before = reads;
+  await resolver.resolve('c');
+  expect(reads).toBe(before + 1);
+});

@@ -63,6 +63,12 @@ export interface SmsProviderResolver {
   resolve(tenantId: string): Promise<SmsProviderResolution>;
   /** Drops a tenant's cached entry (an in-flight load for it will not repopulate the cache). */
   invalidate(tenantId: string): void;
+  /**
+   * Marks every cached entry expired but keeps it for stale-if-error (a healthy store refreshes it, an outage
+   * serves it up to `staleIfErrorMs`); loads already in flight cache their result expired too. Invalidated
+   * entries stay unservable. For a lost LISTEN connection, where notifications may have been missed.
+   */
+  expireAll(): void;
   /** Drops every cached entry. */
   clear(): void;
   /** Number of cached tenants. */
@@ -89,12 +95,17 @@ interface TenantProviderSlot {
 interface CacheEntry {
   /** Undefined once invalidated (the provider slot is kept for reuse). */
   result: SmsProviderResolution | undefined;
+  /** Fresh until then (0 once expired by `expireAll` or `invalidate`). */
   expiresAt: number;
+  /** Servable during a store outage until then: the TTL it was loaded with + `staleIfErrorMs`. */
+  staleUntil: number;
   tenant: TenantProviderSlot | undefined;
 }
 
 interface Flight {
   cancelled: boolean;
+  /** The resolver's `expireAll` generation when the load started: an older one caches its result expired. */
+  generation: number;
   promise: Promise<SmsProviderResolution>;
 }
 
@@ -169,6 +180,7 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
 
   const cache = new BoundedLru<string, CacheEntry>(maxTenants);
   const inflight = new Map<string, Flight>();
+  let generation = 0;
   const fallbacks = new Map<SmsFallbackReason, SmsProviderResolution>();
   const fallback = (reason: SmsFallbackReason): SmsProviderResolution => {
     let r = fallbacks.get(reason);
@@ -239,6 +251,7 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
   const load = (tenantId: string): Flight => {
     const flight: Flight = {
       cancelled: false,
+      generation,
       promise: undefined as unknown as Promise<SmsProviderResolution>,
     };
     flight.promise = (async () => {
@@ -247,7 +260,7 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
         row = await withTimeout(store.get({ tenantId, provider: 'twilio', channel: 'sms' }), storeTimeoutMs);
       } catch (err) {
         const cached = cache.get(tenantId);
-        if (!flight.cancelled && cached?.result && now() < cached.expiresAt + staleIfErrorMs) {
+        if (!flight.cancelled && cached?.result && now() < cached.staleUntil) {
           logger?.warn(
             {
               tenantId,
@@ -267,7 +280,12 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
         });
       }
       const { result, tenant } = await build(tenantId, row, cache.get(tenantId)?.tenant);
-      if (!flight.cancelled) cache.set(tenantId, { result, expiresAt: now() + ttl, tenant });
+      if (!flight.cancelled) {
+        // Started before an expireAll(): it may have read a row whose change notification was missed.
+        const fresh = now() + ttl;
+        const expiresAt = flight.generation === generation ? fresh : 0;
+        cache.set(tenantId, { result, expiresAt, staleUntil: fresh + staleIfErrorMs, tenant });
+      }
       return result;
     })().finally(() => {
       if (inflight.get(tenantId) === flight) inflight.delete(tenantId);
@@ -298,6 +316,10 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
         flight.cancelled = true;
         inflight.delete(tenantId);
       }
+    },
+    expireAll() {
+      generation++;
+      for (const entry of cache.values()) entry.expiresAt = 0;
     },
     clear() {
       cache.clear();

@@ -1,11 +1,13 @@
-import { SmsError } from '../errors.js';
+import { redactSecrets, SmsError } from '../errors.js';
 import type { Logger } from '../types.js';
-import type { Queryable } from './database.js';
+import type { ListenConnection, Queryable } from './database.js';
 import { changeChannelFor } from './store.js';
 
 /** What `listenForChanges` needs from the resolver. */
 export interface InvalidatableResolver {
   invalidate(tenantId: string): void;
+  /** Called when notifications may have been missed (lost connection); falls back to `clear` when absent. */
+  expireAll?(): void;
   clear?(): void;
 }
 
@@ -14,9 +16,18 @@ export interface ListenForChangesOptions {
   /** The store's schema (default 'public'): non-public schemas use their own channel. */
   schema?: string;
   logger?: Logger;
+  /**
+   * pg.Client only: opens a new dedicated connection once the current one is lost (e.g.
+   * `() => database.openListenConnection()`), retried with backoff (1 s doubling to 30 s) until it LISTENs or
+   * `close()` is called; the listener closes the connections it opened. Without it a lost connection stays lost
+   * (the cache is expired and entries refresh on their next resolve): call `listenForChanges` again yourself.
+   */
+  reconnect?: () => Promise<ListenConnection>;
+  /** @internal First reconnect delay (tests); default 1 000 ms. */
+  reconnectDelayMs?: number;
 }
 
-/** A running LISTEN; `close()` stops it (the connection stays open: it is the caller's). */
+/** A running LISTEN; `close()` stops it (the connection passed in stays open: it is the caller's). */
 export interface ChangeListener {
   close(): Promise<void>;
 }
@@ -36,6 +47,8 @@ const isPglite = (c: Queryable): c is PgliteLike => typeof (c as Partial<PgliteL
 const isPgClient = (c: Queryable): c is PgClientLike =>
   typeof (c as Partial<PgClientLike>).on === 'function' &&
   typeof (c as Partial<PgClientLike>).removeListener === 'function';
+const isDedicatedPgClient = (c: Queryable): c is PgClientLike =>
+  isPgClient(c) && typeof (c as { totalCount?: unknown }).totalCount !== 'number';
 
 /**
  * LISTENs on a dedicated connection (a `pg.Client` or a PGlite instance; not a pool) and invalidates the
@@ -64,39 +77,8 @@ export async function listenForChanges(
     };
   }
 
-  if (isPgClient(connection) && typeof (connection as { totalCount?: unknown }).totalCount !== 'number') {
-    const onNotification = (msg: { channel: string; payload?: string }) => {
-      if (msg.channel === channel) onPayload(msg.payload);
-    };
-    // Notifications may have been missed while the connection was down: forget everything cached.
-    const onLost = (err?: Error) => {
-      options.logger?.warn(
-        { channel, error: err?.message },
-        'LISTEN connection lost; cleared the provider cache',
-      );
-      resolver.clear?.();
-    };
-    connection.on('notification', onNotification);
-    connection.on('error', onLost);
-    connection.on('end', onLost);
-    const detach = () => {
-      connection.removeListener('notification', onNotification);
-      connection.removeListener('error', onLost);
-      connection.removeListener('end', onLost);
-    };
-    try {
-      // The channel comes from a validated schema name; quoted because it may contain ':'.
-      await connection.query(`LISTEN "${channel}"`);
-    } catch (err) {
-      detach();
-      throw err;
-    }
-    return {
-      async close() {
-        detach();
-        await connection.query(`UNLISTEN "${channel}"`).catch(() => undefined);
-      },
-    };
+  if (isDedicatedPgClient(connection)) {
+    return listenOnPgClient(connection, channel, onPayload, resolver, options);
   }
 
   throw new SmsError({
@@ -104,4 +86,124 @@ export async function listenForChanges(
     message:
       'listenForChanges needs a dedicated pg.Client or a PGlite instance (LISTEN does not work through a pool)',
   });
+}
+
+const MAX_RECONNECT_DELAY_MS = 30_000;
+
+/** LISTEN on a pg.Client; on loss, expires the cache (stale entries stay servable) and reconnects when it can. */
+async function listenOnPgClient(
+  first: PgClientLike,
+  channel: string,
+  onPayload: (payload: string | undefined) => void,
+  resolver: InvalidatableResolver,
+  options: ListenForChangesOptions,
+): Promise<ChangeListener> {
+  const log = options.logger;
+  const firstDelay = options.reconnectDelayMs ?? 1_000;
+  // Notifications may have been missed: refresh every entry, but keep serving them while the database is down.
+  const expire = () => (resolver.expireAll ? resolver.expireAll() : resolver.clear?.());
+  const safe = (err: unknown) => redactSecrets(err instanceof Error ? err.message : String(err));
+
+  let closed = false;
+  let reconnecting = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let current: { conn: PgClientLike; owned: ListenConnection | undefined; detach(): void } | undefined;
+  // Connections opened through `reconnect` are closed exactly once (pg's end() of an ended client may never settle).
+  const released = new WeakSet<ListenConnection>();
+  const release = (owned: ListenConnection | undefined): Promise<void> => {
+    if (!owned || released.has(owned)) return Promise.resolve();
+    released.add(owned);
+    return owned.close().catch(() => undefined);
+  };
+
+  const attach = async (conn: PgClientLike, owned: ListenConnection | undefined) => {
+    let lost = false;
+    const onNotification = (msg: { channel: string; payload?: string }) => {
+      if (msg.channel === channel && !lost) onPayload(msg.payload);
+    };
+    // 'error' and 'end' both fire for one loss: handled once. The listeners stay on the dead client, so a
+    // late 'error' never goes unhandled.
+    const onLost = (err?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (current?.conn === conn) current = undefined;
+      expire();
+      log?.warn(
+        { channel, error: err ? safe(err) : undefined, reconnect: Boolean(options.reconnect) && !closed },
+        'LISTEN connection lost; expired the provider cache',
+      );
+      void release(owned);
+      if (!closed) scheduleReconnect(firstDelay);
+    };
+    conn.on('notification', onNotification);
+    conn.on('error', onLost);
+    conn.on('end', onLost);
+    const detach = () => {
+      conn.removeListener('notification', onNotification);
+      conn.removeListener('error', onLost);
+      conn.removeListener('end', onLost);
+    };
+    try {
+      // The channel comes from a validated schema name; quoted because it may contain ':'.
+      await conn.query(`LISTEN "${channel}"`);
+    } catch (err) {
+      detach();
+      throw err;
+    }
+    if (lost) throw new Error('the connection was lost while it started to LISTEN');
+    current = { conn, owned, detach };
+  };
+
+  const scheduleReconnect = (delay: number) => {
+    if (!options.reconnect || reconnecting || closed) return;
+    reconnecting = true;
+    timer = setTimeout(() => void attempt(delay), delay);
+    timer.unref?.();
+  };
+
+  const attempt = async (delay: number) => {
+    timer = undefined;
+    let next: ListenConnection | undefined;
+    try {
+      next = await options.reconnect!();
+      if (!isDedicatedPgClient(next.connection)) {
+        throw new Error('reconnect must return a dedicated pg.Client connection');
+      }
+      if (closed) throw new Error('closed');
+      await attach(next.connection, next);
+      reconnecting = false;
+      if (closed) {
+        await stop();
+        return;
+      }
+      expire(); // changes made while nothing listened were not announced to this replica
+      log?.info({ channel }, 'LISTEN connection re-established');
+    } catch (err) {
+      reconnecting = false;
+      if (next && current?.owned !== next) void release(next);
+      if (closed) return;
+      const retryInMs = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);
+      log?.warn({ channel, error: safe(err), retryInMs }, 'LISTEN reconnect failed; retrying');
+      scheduleReconnect(retryInMs);
+    }
+  };
+
+  const stop = async () => {
+    const c = current;
+    current = undefined;
+    if (!c) return;
+    c.detach();
+    await c.conn.query(`UNLISTEN "${channel}"`).catch(() => undefined);
+    await release(c.owned);
+  };
+
+  await attach(first, undefined);
+  return {
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await stop();
+    },
+  };
 }
