@@ -171,6 +171,38 @@ describeWithDatabases('createSmsConfigService', (get) => {
     expect((await resolver.resolve(t)).source).toBe('tenant');
   });
 
+  it('a slow verification of removed credentials never verifies a re-created row (same version 1)', async () => {
+    const { store, resolver } = setup();
+    let releaseA!: () => void;
+    const gateA = new Promise<void>((r) => {
+      releaseA = r;
+    });
+    // A (good credentials) verifies slowly; B (bad credentials) fails at once.
+    const factory = (config: TwilioConfig, o: ProviderOptions): SmsProvider => ({
+      ...fakeTwilio().factory(config, o),
+      async verify() {
+        if (config.authToken === TOKEN) return gateA;
+        throw new SmsError({ code: 'authentication_failed', provider: 'twilio', message: 'Authenticate' });
+      },
+    });
+    const service = createSmsConfigService({ store, cipher, resolver, createTwilioProvider: factory });
+    const t = tenant();
+    const slowA = service.saveTwilioConfig(t, good); // row A, version 1, verify pending
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await service.remove(t)).toBe(true);
+    const b = await service.saveTwilioConfig(t, { ...good, authToken: `bad-${TOKEN}` }); // row B, version 1
+    expect(b).toMatchObject({ verified: false, error: { code: 'authentication_failed' } });
+    releaseA(); // A's verification succeeds, after B was saved
+    const a = await slowA;
+    expect(a.verified).toBe(false);
+    expect(a.error?.message).toMatch(/changed or removed while it was being verified/);
+    expect((await store.get({ tenantId: t, provider: 'twilio' }))!).toMatchObject({
+      configVersion: 1,
+      verifiedAt: null,
+    });
+    expect((await resolver.resolve(t)).reason).toBe('tenant_config_unverified');
+  });
+
   it('a verification of an older version never verifies newer credentials', async () => {
     const { service, store, twilio } = setup();
     const t = tenant();

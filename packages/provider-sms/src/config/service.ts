@@ -4,7 +4,7 @@ import { defaultTwilioProviderFactory, type TwilioProviderFactory } from '../res
 import type { Logger, ProviderOptions, SmsCallOptions } from '../types.js';
 import type { ConfigCipher } from './cipher.js';
 import { parseConfig, type TwilioConfig, twilioConfigSchema } from './schemas.js';
-import { type ConfigRowKey, checkTenantId, type SmsConfigStore } from './store.js';
+import { type ConfigRowKey, type ConfigRowVersion, checkTenantId, type SmsConfigStore } from './store.js';
 import { decodeTwilioConfig } from './twilio-config.js';
 
 /** Options of `createSmsConfigService`. */
@@ -130,14 +130,16 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
 
   const changed = (tenantId: string) => resolver?.invalidate(tenantId);
 
+  // The row id is part of the target: a removed and re-created row restarts at version 1.
   const record = async (
     tenantId: string,
-    version: number,
+    row: ConfigRowVersion,
     error: SmsError | undefined,
   ): Promise<VerificationResult> => {
+    const version = row.configVersion;
     const applied = await store.markVerified(
       keyOf(tenantId),
-      version,
+      { id: row.id, configVersion: row.configVersion },
       error
         ? { ok: false, error: JSON.stringify({ code: error.code, message: error.message }) }
         : { ok: true },
@@ -168,7 +170,7 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
   const verifyVersion = async (
     tenantId: string,
     config: TwilioConfig,
-    version: number,
+    row: ConfigRowVersion,
     call: SmsCallOptions | undefined,
   ): Promise<VerificationResult> => {
     let error: SmsError | undefined;
@@ -178,7 +180,7 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
     } catch (err) {
       error = redactedError(err, secretsOf(config));
     }
-    return record(tenantId, version, error);
+    return record(tenantId, row, error);
   };
 
   return {
@@ -189,7 +191,7 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
       const row = await store.upsert(key, envelope);
       changed(tenantId);
       logger?.info({ tenantId, configVersion: row.configVersion }, 'tenant Twilio config saved (unverified)');
-      return verifyVersion(tenantId, config, row.configVersion, call);
+      return verifyVersion(tenantId, config, row, call);
     },
     async verify(tenantId, call) {
       const row = await store.get(keyOf(tenantId));
@@ -201,8 +203,8 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
         });
       }
       const decoded = decodeTwilioConfig(row, cipher);
-      if (!decoded.ok) return record(tenantId, row.configVersion, redactedError(decoded.error, []));
-      return verifyVersion(tenantId, decoded.config, row.configVersion, call);
+      if (!decoded.ok) return record(tenantId, row, redactedError(decoded.error, []));
+      return verifyVersion(tenantId, decoded.config, row, call);
     },
     async disable(tenantId) {
       const ok = await store.setEnabled(keyOf(tenantId), false);

@@ -94,6 +94,14 @@ describeWithDatabases('Postgres config store', (get) => {
       await store.markVerified(key(t), 2, { ok: false, error: '{"code":"authentication_failed"}' }),
     ).toBe(true);
     expect((await store.get(key(t)))!.verificationError).toBe('{"code":"authentication_failed"}');
+    // The row id is checked too: a removed and re-created row starts at version 1 again.
+    expect(await store.remove(key(t))).toBe(true);
+    const r3 = await store.upsert(key(t), oldCipher.encrypt(plain(3), ctxOf(t)));
+    expect(r3.configVersion).toBe(1);
+    expect(await store.markVerified(key(t), { id: r1.id, configVersion: 1 }, { ok: true })).toBe(false);
+    expect((await store.get(key(t)))!.verifiedAt).toBeNull();
+    expect(await store.markVerified(key(t), { id: r3.id, configVersion: 1 }, { ok: true })).toBe(true);
+    expect((await store.get(key(t)))!.verifiedAt).toBeInstanceOf(Date);
 
     expect(await store.setEnabled(key(t), false)).toBe(true);
     expect((await store.get(key(t)))!.enabled).toBe(false);

@@ -30,6 +30,12 @@ export interface StoredProviderConfig {
   updatedAt: Date;
 }
 
+/** Which stored config a verification was about: the row (a re-created row gets a new id) and its version. */
+export interface ConfigRowVersion {
+  id: string;
+  configVersion: number;
+}
+
 /** The outcome of a verification, recorded only when the row still has the verified version. */
 export type VerificationRecord = { ok: true } | { ok: false; error: string };
 
@@ -48,8 +54,15 @@ export interface SmsConfigStore {
   get(key: ConfigRowKey): Promise<StoredProviderConfig | undefined>;
   /** Inserts or replaces the config: `verified_at` and `verification_error` cleared, `config_version` + 1. */
   upsert(key: ConfigRowKey, envelope: string): Promise<StoredProviderConfig>;
-  /** Records a verification of `configVersion`; false (nothing written) when the row moved on or is gone. */
-  markVerified(key: ConfigRowKey, configVersion: number, record: VerificationRecord): Promise<boolean>;
+  /**
+   * Records a verification of that row and version; false (nothing written) when the row moved on, is gone or
+   * was re-created. Pass `{ id, configVersion }`: a bare version cannot tell a re-created row (version 1 again).
+   */
+  markVerified(
+    key: ConfigRowKey,
+    version: ConfigRowVersion | number,
+    record: VerificationRecord,
+  ): Promise<boolean>;
   /** Sets `enabled`; false when there is no row. */
   setEnabled(key: ConfigRowKey, enabled: boolean): Promise<boolean>;
   /** Deletes the row; false when there was none. */
@@ -212,15 +225,20 @@ export function createPostgresConfigStore(db: Queryable, options: ConfigStoreOpt
       );
       return toRow(rows[0]);
     },
-    async markVerified(k, configVersion, record) {
+    async markVerified(k, version, record) {
+      const target = typeof version === 'number' ? { id: undefined, configVersion: version } : version;
+      // $5: the row id, when given (NULL matches any row of the key: the bare-version form).
+      const where = `tenant_id = $1 AND channel = $2 AND provider = $3 AND config_version = $4
+             AND ($5::uuid IS NULL OR id = $5::uuid)`;
+      const params = [...keyParams(k), target.configVersion, target.id ?? null];
       const rows = await change(
         k,
         record.ok
           ? `UPDATE ${t} SET verified_at = now(), verification_error = NULL, updated_at = now()
-             WHERE tenant_id = $1 AND channel = $2 AND provider = $3 AND config_version = $4 RETURNING id`
-          : `UPDATE ${t} SET verified_at = NULL, verification_error = $5, updated_at = now()
-             WHERE tenant_id = $1 AND channel = $2 AND provider = $3 AND config_version = $4 RETURNING id`,
-        record.ok ? [...keyParams(k), configVersion] : [...keyParams(k), configVersion, record.error],
+             WHERE ${where} RETURNING id`
+          : `UPDATE ${t} SET verified_at = NULL, verification_error = $6, updated_at = now()
+             WHERE ${where} RETURNING id`,
+        record.ok ? params : [...params, record.error],
       );
       return rows.length > 0;
     },
