@@ -203,6 +203,57 @@ describeWithDatabases('createSmsConfigService', (get) => {
     expect((await resolver.resolve(t)).reason).toBe('tenant_config_unverified');
   });
 
+  it('verify(): a transient failure keeps verified_at (error recorded); a credential or sender failure un-verifies', async () => {
+    const { store, resolver } = setup();
+    let failure: SmsError | undefined;
+    const factory = (config: TwilioConfig, o: ProviderOptions): SmsProvider => ({
+      ...fakeTwilio().factory(config, o),
+      async verify() {
+        if (failure) throw failure;
+      },
+    });
+    const service = createSmsConfigService({ store, cipher, resolver, createTwilioProvider: factory });
+    const t = tenant();
+    expect(await service.saveTwilioConfig(t, good)).toEqual({ verified: true });
+    const transient: SmsError[] = [
+      new SmsError({ code: 'timeout', provider: 'twilio', message: 'timed out' }),
+      new SmsError({ code: 'network', provider: 'twilio', message: 'ECONNREFUSED', outcome: 'not_sent' }),
+      new SmsError({ code: 'provider_unavailable', provider: 'twilio', httpStatus: 503, message: '503' }),
+      new SmsError({
+        code: 'rate_limited',
+        provider: 'twilio',
+        httpStatus: 429,
+        message: 'Too many requests',
+      }),
+      new SmsError({ code: 'aborted', provider: 'twilio', message: 'aborted' }),
+    ];
+    for (const err of transient) {
+      failure = err;
+      const r = await service.verify(t);
+      expect(r).toMatchObject({ verified: false, error: { code: err.code } });
+      const row = (await store.get({ tenantId: t, provider: 'twilio' }))!;
+      expect(row.verifiedAt).toBeInstanceOf(Date);
+      expect(JSON.parse(row.verificationError!)).toMatchObject({ code: err.code });
+      expect((await resolver.resolve(t)).source).toBe('tenant'); // still sending through the tenant
+    }
+    failure = undefined;
+    expect(await service.verify(t)).toEqual({ verified: true });
+    expect((await store.get({ tenantId: t, provider: 'twilio' }))!.verificationError).toBeNull();
+    for (const code of [
+      'authentication_failed',
+      'permission_denied',
+      'invalid_config',
+      'invalid_sender',
+    ] as const) {
+      failure = new SmsError({ code, provider: 'twilio', message: code });
+      expect(await service.verify(t)).toMatchObject({ verified: false, error: { code } });
+      expect((await store.get({ tenantId: t, provider: 'twilio' }))!.verifiedAt).toBeNull();
+      expect((await resolver.resolve(t)).reason).toBe('tenant_config_unverified');
+      failure = undefined;
+      expect(await service.verify(t)).toEqual({ verified: true });
+    }
+  });
+
   it('a verification of an older version never verifies newer credentials', async () => {
     const { service, store, twilio } = setup();
     const t = tenant();

@@ -61,7 +61,12 @@ export interface SmsConfigService {
     config: TwilioConfig,
     options?: SmsCallOptions,
   ): Promise<VerificationResult>;
-  /** Re-verifies the stored credentials; throws `invalid_config` when the tenant has no config. */
+  /**
+   * Re-verifies the stored credentials; throws `invalid_config` when the tenant has no config. Only a credential or
+   * sender problem (authentication_failed, permission_denied, invalid_config, invalid_sender) un-verifies; a
+   * transient failure (timeout, network, 5xx, 429, abort…) records the error, keeps `verified_at` (the tenant keeps
+   * sending) and resolves `{ verified: false, error }`.
+   */
   verify(tenantId: string, options?: SmsCallOptions): Promise<VerificationResult>;
   /** Stops using the tenant's Twilio (the config is kept); false when there is none. */
   disable(tenantId: string): Promise<boolean>;
@@ -105,6 +110,14 @@ function redactedError(err: unknown, secrets: readonly string[]): SmsError {
   });
 }
 
+/** Failures that show the credentials or sender are wrong: only these un-verify a verified config. */
+const UNVERIFYING_CODES: ReadonlySet<string> = new Set([
+  'authentication_failed',
+  'permission_denied',
+  'invalid_config',
+  'invalid_sender',
+]);
+
 const parseStoredError = (s: string | null): StoredVerificationError | null => {
   if (!s) return null;
   try {
@@ -137,11 +150,17 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
     error: SmsError | undefined,
   ): Promise<VerificationResult> => {
     const version = row.configVersion;
+    // A new save is unverified already; a re-verification keeps verified_at through a transient failure.
+    const keepVerified = error !== undefined && !UNVERIFYING_CODES.has(error.code);
     const applied = await store.markVerified(
       keyOf(tenantId),
       { id: row.id, configVersion: row.configVersion },
       error
-        ? { ok: false, error: JSON.stringify({ code: error.code, message: error.message }) }
+        ? {
+            ok: false,
+            error: JSON.stringify({ code: error.code, message: error.message }),
+            ...(keepVerified ? { keepVerified } : {}),
+          }
         : { ok: true },
     );
     changed(tenantId);
@@ -161,7 +180,12 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
       };
     }
     logger?.info(
-      { tenantId, configVersion: version, verified: !error, ...(error ? { code: error.code } : {}) },
+      {
+        tenantId,
+        configVersion: version,
+        verified: !error,
+        ...(error ? { code: error.code, keptVerified: keepVerified } : {}),
+      },
       error ? 'tenant Twilio config failed verification' : 'tenant Twilio config verified',
     );
     return error ? { verified: false, error } : { verified: true };

@@ -36,8 +36,11 @@ export interface ConfigRowVersion {
   configVersion: number;
 }
 
-/** The outcome of a verification, recorded only when the row still has the verified version. */
-export type VerificationRecord = { ok: true } | { ok: false; error: string };
+/**
+ * The outcome of a verification, recorded only when the row still has the verified version. A failure clears
+ * `verified_at` unless `keepVerified` (a transient failure: the credentials were not shown to be wrong).
+ */
+export type VerificationRecord = { ok: true } | { ok: false; error: string; keepVerified?: boolean };
 
 /** One re-encrypted config: replaced only if the row still holds `expected`. */
 export interface ConfigReplacement {
@@ -236,7 +239,8 @@ export function createPostgresConfigStore(db: Queryable, options: ConfigStoreOpt
         record.ok
           ? `UPDATE ${t} SET verified_at = now(), verification_error = NULL, updated_at = now()
              WHERE ${where} RETURNING id`
-          : `UPDATE ${t} SET verified_at = NULL, verification_error = $6, updated_at = now()
+          : `UPDATE ${t} SET verified_at = ${record.keepVerified ? 'verified_at' : 'NULL'},
+               verification_error = $6, updated_at = now()
              WHERE ${where} RETURNING id`,
         record.ok ? params : [...params, record.error],
       );
