@@ -63,14 +63,18 @@ export function databaseTarget(opts: CommonOptions, env: NodeJS.ProcessEnv): Dat
   return { kind: 'pglite', dataDir, display: dataDir };
 }
 
-/** A URL with its password replaced, safe to print. */
+/**
+ * A database URL safe to print: `protocol//host:port/db` only. User, password and the whole query string
+ * (`password`, `sslpassword`, `sslkey`… may sit there) are dropped.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
+    return `${u.protocol}//${u.host}${u.pathname}`;
   } catch {
-    return redactSecrets(url);
+    return redactSecrets(url)
+      .replace(/[?#].*$/s, '')
+      .replace(/\b(password|sslpassword|sslkey)\s*=\s*\S+/gi, '$1=***');
   }
 }
 
