@@ -1,6 +1,9 @@
 import { SmsError } from './errors.js';
 import type { SmsEncoding, SmsMessage, SmsProviderName } from './types.js';
 
+/** E.164 phone number: '+', a non-zero digit, up to 15 digits in all. */
+export const E164_RE = /^\+[1-9]\d{1,14}$/;
+
 /** Longest body Twilio accepts (JavaScript string length), error 21617 beyond it. */
 export const MAX_BODY_LENGTH = 1600;
 
@@ -63,7 +66,7 @@ export async function normalizeRecipient(to: unknown, provider?: SmsProviderName
   if (!compact.startsWith('+')) {
     throw fail('must start with "+" and a country code (E.164); no default region is guessed');
   }
-  if (!/^\+[1-9]\d{1,14}$/.test(compact)) throw fail('is not an E.164 phone number');
+  if (!E164_RE.test(compact)) throw fail('is not an E.164 phone number');
   const { isPossiblePhoneNumber } = await loadPhoneLib();
   if (!isPossiblePhoneNumber(compact)) throw fail('is not a possible phone number');
   return compact;

@@ -1,13 +1,12 @@
 import * as z from 'zod/mini';
 import { SmsError } from '../errors.js';
+import { E164_RE } from '../message.js';
 import type { SmsProviderName } from '../types.js';
 
 /** Twilio Account SID: "AC" + 32 hex. */
 export const ACCOUNT_SID_RE = /^AC[0-9a-fA-F]{32}$/;
 /** Twilio Messaging Service SID: "MG" + 32 hex. */
 export const MESSAGING_SERVICE_SID_RE = /^MG[0-9a-fA-F]{32}$/;
-/** E.164 phone number. */
-export const E164_RE = /^\+[1-9]\d{1,14}$/;
 /** Alphanumeric sender id: 1–11 letters, digits or spaces, at least one letter. */
 export const ALPHANUMERIC_SENDER_RE = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
 
@@ -62,7 +61,14 @@ export const twilioConfigSchema = lazySchema<TwilioConfig>(() =>
 /** zod schema of `Msg91Config` (built on first use). */
 export const msg91ConfigSchema = lazySchema<Msg91Config>(() =>
   z.object({
-    authKey: nonEmpty(),
+    // Sent as an HTTP header: printable ASCII only (a control or non-Latin-1 character cannot be sent).
+    authKey: z
+      .string()
+      .check(
+        z.trim(),
+        z.minLength(1, 'is required'),
+        z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+      ),
     senderId: z.optional(
       z.string().check(z.regex(/^[A-Za-z]{6}$/, 'must be a 6-letter DLT header, e.g. "LDMTRX"')),
     ),

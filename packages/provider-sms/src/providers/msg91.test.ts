@@ -713,3 +713,21 @@ describe('Msg91Provider — the authKey never leaks from an error', () => {
     for (const view of views) expect(view).not.toContain(AUTH_KEY);
   });
 });
+
+describe('Msg91Provider — an authKey that cannot be sent as a header', () => {
+  it.each([
+    ['a control character', `${AUTH_KEY}\u0007`],
+    ['a space inside', 'abc def'],
+    ['a non-Latin-1 character', 'kéy✓'],
+  ])('rejects %s at construction, naming the field, never echoing it', (_name, authKey) => {
+    let err: unknown;
+    try {
+      new Msg91Provider({ authKey, templateId: 't1' });
+    } catch (e) {
+      err = e;
+    }
+    expect(isSmsError(err) && err.code).toBe('invalid_config');
+    expect((err as SmsError).message).toContain('config.authKey');
+    expect((err as SmsError).message).not.toContain(authKey);
+  });
+});
