@@ -336,6 +336,35 @@ describeWithDatabases('createSmsProviderResolver', (get) => {
     expect(built).toBe(2);
   });
 
+  it('an unchanged row is not decrypted again after an invalidate; a re-encrypted one is', async () => {
+    let decrypts = 0;
+    const counting: typeof cipher = {
+      activeKeyId: cipher.activeKeyId,
+      keyIds: cipher.keyIds,
+      encrypt: (plaintext, ctx) => cipher.encrypt(plaintext, ctx),
+      decrypt: (envelope, ctx) => {
+        decrypts++;
+        return cipher.decrypt(envelope, ctx);
+      },
+      keyIdOf: (envelope) => cipher.keyIdOf(envelope),
+    };
+    const { store, resolver } = setup({ cipher: counting });
+    const t = newTenant();
+    await seed(store, t);
+    const first = await resolver.resolve(t);
+    resolver.invalidate(t);
+    expect(await resolver.resolve(t)).toBe(first);
+    expect(decrypts).toBe(1);
+    // Same version, new envelope (re-encryption under the active key): decrypted and checked again.
+    const row = await store.get(key(t));
+    const envelope = cipher.encrypt(JSON.stringify(configFor(t)), ctxOf(t));
+    expect(await store.replaceConfigs([{ id: row!.id, expected: row!.config, next: envelope }])).toBe(1);
+    resolver.invalidate(t);
+    const again = await resolver.resolve(t);
+    expect(again.provider).toBe(first.provider);
+    expect(decrypts).toBe(2);
+  });
+
   it('1 000 concurrent resolves across 100 tenants: one DB read per tenant, each its own credentials', async () => {
     const { store, resolver, reads, counted } = setup();
     const tenants = Array.from({ length: 100 }, () => newTenant('c'));

@@ -90,6 +90,10 @@ interface TenantProviderSlot {
   /** Row id + config_version: a removed and re-created row never reuses an old instance. */
   key: string;
   provider: SmsProvider;
+  /** The envelope it was built from: the same envelope under the same cipher decrypts to the same config. */
+  envelope: string;
+  /** The resolution handed out for it (reused, not rebuilt). */
+  result: SmsProviderResolution;
 }
 
 interface CacheEntry {
@@ -212,15 +216,20 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
     if (!row) return { result: fallback('no_tenant_config'), tenant: undefined };
     if (!row.enabled) return { result: fallback('tenant_config_disabled'), tenant: previous };
     if (!row.verifiedAt) return { result: fallback('tenant_config_unverified'), tenant: undefined };
+    const slotKey = `${row.id}:${row.configVersion}`;
+    // Same row, version and ciphertext as the provider already built: nothing to decrypt or check again.
+    if (previous?.key === slotKey && previous.envelope === row.config)
+      return { result: previous.result, tenant: previous };
     const decoded = decodeTwilioConfig(row, cipher);
     if (!decoded.ok) {
       const reason =
         decoded.reason === 'undecryptable' ? 'tenant_config_undecryptable' : 'tenant_config_invalid';
       return broken(tenantId, row, reason, decoded.error);
     }
-    const slotKey = `${row.id}:${row.configVersion}`;
-    if (previous?.key === slotKey)
-      return { result: Object.freeze({ provider: previous.provider, source: 'tenant' }), tenant: previous };
+    if (previous?.key === slotKey) {
+      const tenant = { ...previous, envelope: row.config };
+      return { result: previous.result, tenant };
+    }
     let provider: SmsProvider;
     try {
       const providerOptions: ProviderOptions = { ...baseTwilioOptions };
@@ -245,7 +254,8 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
         cause,
       });
     }
-    return { result: Object.freeze({ provider, source: 'tenant' }), tenant: { key: slotKey, provider } };
+    const result: SmsProviderResolution = Object.freeze({ provider, source: 'tenant' });
+    return { result, tenant: { key: slotKey, provider, envelope: row.config, result } };
   };
 
   const load = (tenantId: string): Flight => {
