@@ -25,7 +25,7 @@ const CJS = ['-e', `require(${JSON.stringify(distPath('index.cjs'))});process.st
 const BASE = ['-e', `process.stdout.write('R');`];
 
 export async function run({ quick = false } = {}) {
-  const rounds = quick ? 2 : 20;
+  const rounds = quick ? 2 : 30;
   const s = await interleave(
     {
       base: async () => (await timeChild(BASE)).ms,
@@ -33,7 +33,7 @@ export async function run({ quick = false } = {}) {
       cjs: async () => (await timeChild(CJS)).ms,
     },
     rounds,
-    { warmup: quick ? 0 : 2 },
+    { warmup: quick ? 0 : 5 },
   );
   // Which heavy packages each build loads (one extra child each).
   const loadedEsm = (
