@@ -3,6 +3,7 @@
 // createSmsSender → always a typed result or an SmsError, never another exception, never an unhandled rejection,
 // never a secret in any output (errors, their JSON, logs, events). A few hundred runs by default; ≥ 10 000 when
 // SOAK=1 (`pnpm test:soak`).
+
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import { basicAuth } from '../../src/http.js';
 import { Msg91Provider } from '../../src/providers/msg91.js';
 import { TwilioProvider } from '../../src/providers/twilio.js';
 import { createSmsSender, type SmsSenderEvent, type SmsSenderResult } from '../../src/sender.js';
+import { SMS_STATUSES } from '../../src/status.js';
 import type { Logger, SmsMessage, SmsProvider } from '../../src/types.js';
 
 const SOAK = process.env.SOAK === '1';
@@ -298,19 +300,7 @@ function makeProviders(logger: Logger): Record<'twilio' | 'msg91', SmsProvider> 
 }
 
 const CODES = new Set<string>(SMS_ERROR_CODES);
-const STATUSES = new Set<string>([
-  'accepted',
-  'scheduled',
-  'queued',
-  'sending',
-  'sent',
-  'delivered',
-  'undelivered',
-  'failed',
-  'canceled',
-  'read',
-  'partially_delivered',
-]);
+const STATUSES = new Set<string>(SMS_STATUSES);
 
 /** The contract of design §2: a result is fully typed, whatever the upstream answered. */
 function expectTypedResult(r: SmsSenderResult, which: 'twilio' | 'msg91') {
