@@ -388,18 +388,11 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
         });
       };
       const name = provider.name;
-      const before = breaker?.state;
-      const permit = breaker?.tryAcquire();
-      if (breaker && !permit) {
-        const error = breaker.openError(provider);
-        const a: SmsAttempt = {
-          stage: 'send',
-          provider: name,
-          code: error.code,
-          outcome: error.outcome,
-          durationMs: 0,
-          circuitOpen: true,
-        };
+      // One attempt of this call: recorded on the result/error and reported as an 'attempt' event.
+      const recordAttempt = (durationMs: number, error?: SmsError, circuitOpen = false) => {
+        const outcome = error ? { code: error.code, outcome: error.outcome } : {};
+        const a: SmsAttempt = { stage: 'send', provider: name, ...outcome, durationMs };
+        if (circuitOpen) a.circuitOpen = true;
         if (isFailover) a.failover = true;
         attempts.push(a);
         emit({
@@ -408,10 +401,15 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
           stage: 'send',
           provider: name,
           source,
-          code: error.code,
-          outcome: error.outcome,
-          durationMs: 0,
+          ...outcome,
+          durationMs,
         });
+      };
+      const before = breaker?.state;
+      const permit = breaker?.tryAcquire();
+      if (breaker && !permit) {
+        const error = breaker.openError(provider);
+        recordAttempt(0, error, true);
         return { ok: false, error, circuitOpen: true };
       }
       circuitChange(before); // open → half-open
@@ -428,10 +426,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
         const result = await provider.send(message, { signal: ctl.signal });
         const durationMs = clock.now() - t0;
         recordVerdict('success');
-        const a: SmsAttempt = { stage: 'send', provider: name, durationMs };
-        if (isFailover) a.failover = true;
-        attempts.push(a);
-        emit({ type: 'attempt', attempt: attemptNo, stage: 'send', provider: name, source, durationMs });
+        recordAttempt(durationMs);
         return { ok: true, result };
       } catch (e) {
         const durationMs = clock.now() - t0;
@@ -446,25 +441,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
             message: `The send deadline of ${deadlineMs} ms passed while ${name} was called${error.outcome === 'unknown' ? '; it may have been sent' : ''}`,
           });
         }
-        const a: SmsAttempt = {
-          stage: 'send',
-          provider: name,
-          code: error.code,
-          outcome: error.outcome,
-          durationMs,
-        };
-        if (isFailover) a.failover = true;
-        attempts.push(a);
-        emit({
-          type: 'attempt',
-          attempt: attemptNo,
-          stage: 'send',
-          provider: name,
-          source,
-          code: error.code,
-          outcome: error.outcome,
-          durationMs,
-        });
+        recordAttempt(durationMs, error);
         return { ok: false, error, circuitOpen: false };
       }
     };
