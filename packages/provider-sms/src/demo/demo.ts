@@ -13,6 +13,7 @@ import { dispatchLogInput, migrateDispatchLog, recordDispatch } from '../dispatc
 import { isSmsError } from '../errors.js';
 import { createSmsProviderResolver } from '../resolver.js';
 import { createSmsSender } from '../sender.js';
+import { TWILIO_SDK_ENV_VARS } from '../testing/core.js';
 import { startMsg91Emulator } from '../testing/msg91-emulator.js';
 import { startTwilioEmulator, TWILIO_VALID_FROM } from '../testing/twilio-emulator.js';
 import type { SmsMessage, SmsProviderName } from '../types.js';
@@ -69,18 +70,6 @@ export interface DemoReport {
 
 const DEMO_SCHEMA_POSTGRES = 'provider_sms_demo';
 const TENANTS = ['acme', 'globex', 'initech', 'umbrella', 'hooli'] as const;
-// Env vars the twilio SDK (or a proxy) would pick up: the demo never talks to anything but its emulators.
-const CLEARED_ENV = [
-  'TWILIO_ACCOUNT_SID',
-  'TWILIO_AUTH_TOKEN',
-  'TWILIO_EDGE',
-  'TWILIO_REGION',
-  'TWILIO_CA_BUNDLE',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'http_proxy',
-  'https_proxy',
-];
 const OTP_TEMPLATE = { id: '6650c0de0000000000000a7e', variables: ['otp', 'minutes'] };
 const BODY_TEMPLATE = { id: '6650c0de00000000000000b0', variables: ['body'] };
 const UNICODE_BODY =
@@ -140,8 +129,8 @@ function batch(): Array<{ label: string; tenant: string; message: SmsMessage }> 
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const started = Date.now();
   const out = (line = '') => options.out.write(`${line}\n`);
-  const savedEnv = new Map(CLEARED_ENV.map((k) => [k, process.env[k]] as const));
-  for (const k of CLEARED_ENV) delete process.env[k];
+  const savedEnv = new Map(TWILIO_SDK_ENV_VARS.map((k) => [k, process.env[k]] as const));
+  for (const k of TWILIO_SDK_ENV_VARS) delete process.env[k];
 
   const usePostgres = Boolean(options.databaseUrl);
   const schema = usePostgres ? DEMO_SCHEMA_POSTGRES : 'public';

@@ -296,3 +296,19 @@ export class EmulatorListeners<E> {
     }
   }
 }
+
+/**
+ * Environment variables the twilio SDK (or a proxy layer) would pick up on its own. Anything that must talk
+ * only to the emulators (the demo, benchmarks, tests) clears them.
+ */
+export const TWILIO_SDK_ENV_VARS: readonly string[] = [
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_EDGE',
+  'TWILIO_REGION',
+  'TWILIO_CA_BUNDLE',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'http_proxy',
+  'https_proxy',
+];
