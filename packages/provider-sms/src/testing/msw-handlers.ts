@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HttpHandler } from 'msw';
 import type { EmulatorFault, EmulatorRequest, EmulatorRuntime, ReceivedRequest } from './core.js';
 import { type EmulatedMsg91Message, Msg91EmulatorCore, type Msg91Template } from './msg91-emulator.js';
 import {
@@ -13,6 +12,14 @@ import {
 } from './twilio-emulator.js';
 
 type MswModule = typeof import('msw');
+
+/**
+ * One msw request handler (at run time a real msw `HttpHandler`: spread the array into `setupServer(…)` or
+ * `server.use(…)`). msw is an optional peer, so these declarations must not import it; and msw's handler
+ * classes have private members, which no structural type can satisfy. Hence `any`, under a name.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above — the only type assignable to msw's handler classes without importing msw.
+export type MswHttpHandler = any;
 
 let msw: MswModule | undefined;
 
@@ -81,7 +88,7 @@ interface HandlerControls {
 }
 
 /** msw handlers of the Twilio emulator, with the emulator's state on the array. */
-export type TwilioMswHandlers = HttpHandler[] &
+export type TwilioMswHandlers = MswHttpHandler[] &
   HandlerControls & {
     accountSid: string;
     authToken: string;
@@ -97,7 +104,7 @@ export type TwilioMswHandlers = HttpHandler[] &
   };
 
 /** msw handlers of the MSG91 emulator, with the emulator's state on the array. */
-export type Msg91MswHandlers = HttpHandler[] &
+export type Msg91MswHandlers = MswHttpHandler[] &
   HandlerControls & {
     authKey: string;
     templateId: string;
@@ -114,7 +121,7 @@ function catchAll(
   baseUrl: string,
   runtime: EmulatorRuntime,
   behaviour: Parameters<EmulatorRuntime['run']>[1],
-): HttpHandler {
+): MswHttpHandler {
   const { http, HttpResponse } = loadMsw();
   const base = baseUrl.replace(/\/+$/, '');
   return http.all(`${base}/*`, async ({ request }) => {
