@@ -1,6 +1,6 @@
 // Smoke test of `pnpm demo`: runs the demo in process (embedded PGlite, both emulators) and checks
 // what it printed and wrote: each seeded tenant got the expected provider, source/reason and outcome.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,13 @@ describe('pnpm demo', () => {
     } finally {
       await database.close();
     }
+  }, 120_000);
+
+  it('removes the temporary data dir it created when none was given', async () => {
+    const report = await runDemo({ out: { write: () => true } });
+    expect(report.database.kind).toBe('pglite');
+    expect(report.database.location).toContain('provider-sms-demo-');
+    expect(existsSync(report.database.location)).toBe(false);
   }, 120_000);
 
   it.runIf(Boolean(process.env.DATABASE_URL))(

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyFileCipher, redactUrl } from '../cli/context.js';
@@ -139,8 +139,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     : (options.dataDir ?? mkdtempSync(join(tmpdir(), 'provider-sms-demo-')));
   const location = usePostgres ? redactUrl(options.databaseUrl!) : dataDir!;
 
+  // A data dir the demo made itself is removed at the end (cleanups run last-first: after the database closed).
+  const cleanups: Array<() => Promise<unknown>> = [];
+  if (dataDir && !options.dataDir)
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
   const twilio = await startTwilioEmulator({ statusCallbacks: false });
-  const cleanups: Array<() => Promise<unknown>> = [() => twilio.close()];
+  cleanups.push(() => twilio.close());
   try {
     const msg91 = await startMsg91Emulator({ templates: [BODY_TEMPLATE, OTP_TEMPLATE] });
     cleanups.push(() => msg91.close());
@@ -299,9 +303,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     out(
       `  SELECT tenant_id, channel, provider, status, error_code, message_id, created_at FROM ${table} ORDER BY created_at;`,
     );
-    if (dataDir)
+    if (dataDir && options.dataDir)
       out(
         `  or: pnpm exec provider-sms log --data-dir ${dataDir}    (and: provider-sms config show --tenant acme --data-dir ${dataDir})`,
+      );
+    else if (dataDir)
+      out(
+        '  (a temporary data dir, removed when the demo ends: run `provider-sms demo --data-dir DIR` to keep it)',
       );
     const report: DemoReport = {
       database: { kind: usePostgres ? 'postgres' : 'pglite', location, schema },
