@@ -1,10 +1,13 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
 
 const shared: Options = {
   format: ['esm', 'cjs'],
   dts: true,
   splitting: true,
-  sourcemap: true,
+  // No source maps in the package: they were two thirds of its size and the code is not minified.
+  sourcemap: false,
   // CJS output gets an import.meta.url shim (createRequire in builtins.ts).
   shims: true,
   target: 'node20',
@@ -14,9 +17,27 @@ const shared: Options = {
   noExternal: ['zod', 'libphonenumber-js', 'sms-segments-calculator', 'grapheme-splitter'],
 };
 
-// The main entry is built on its own so that importing it reads one file (plus lazy chunks on first use),
-// not the chunks it would otherwise share with the testing and CLI entries. `pnpm build` empties dist first.
+const testingDir = resolve(dirname(fileURLToPath(import.meta.url)), 'src', 'testing');
+
+/**
+ * In the /testing build, everything outside src/testing is the library itself: it is imported from the
+ * package's own main entry (a self-reference), so each bundled library and each class exists once.
+ */
+const libraryIsExternal: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'testing-imports-the-library',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (!args.importer.startsWith(testingDir)) return undefined;
+      const target = resolve(dirname(args.importer), args.path);
+      if (target.startsWith(testingDir)) return undefined;
+      return { path: '@leadmetrics/provider-sms', external: true };
+    });
+  },
+};
+
+// The main entry is built on its own so that importing it reads one file (plus lazy chunks on first use).
+// `pnpm build` empties dist first.
 export default defineConfig([
   { ...shared, entry: { index: 'src/index.ts' } },
-  { ...shared, entry: { 'testing/index': 'src/testing/index.ts', 'cli/index': 'src/cli/index.ts' } },
+  { ...shared, entry: { 'testing/index': 'src/testing/index.ts' }, esbuildPlugins: [libraryIsExternal] },
 ]);

@@ -22,6 +22,7 @@ export { listenForChanges } from './config/listen.js';
 export { createPlatformDefaultFromEnv } from './config/platform-default.js';
 // Providers
 export type { Msg91Config, TwilioConfig } from './config/schemas.js';
+export { parseTwilioConfig } from './config/schemas.js';
 export type {
   RedactedTwilioConfig,
   SmsConfigService,
@@ -40,7 +41,7 @@ export type {
 export { CHANGE_CHANNEL, createPostgresConfigStore, migrate, reencryptAll } from './config/store.js';
 // Dispatch log
 export type { DispatchLogEntry, DispatchLogInput, DispatchLogOptions } from './dispatch-log.js';
-export { listDispatchLog, migrateDispatchLog, recordDispatch } from './dispatch-log.js';
+export { dispatchLogInput, listDispatchLog, migrateDispatchLog, recordDispatch } from './dispatch-log.js';
 export type { SanitizedCause, SmsAttempt, SmsErrorCode, SmsErrorOptions, SmsOutcome } from './errors.js';
 export { isSmsError, redactSecrets, SMS_ERROR_CODES, SmsError } from './errors.js';
 // Local checks: numbers, segments, encoding

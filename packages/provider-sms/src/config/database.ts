@@ -1,4 +1,5 @@
 import { SmsError } from '../errors.js';
+import { importOptionalPeer } from './optional-peer.js';
 
 /** The result of a query: its rows (all the store needs). */
 export interface QueryResultLike {
@@ -117,7 +118,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   const onError = options.onError ?? (() => undefined);
   if (options.databaseUrl) {
     const url = options.databaseUrl;
-    const pg = (await import('pg')).default;
+    const pg = (await importOptionalPeer('pg', 'openDatabase({ databaseUrl })', () => import('pg'))).default;
     // A server that stops answering must fail queries (stale-if-error then applies), not hang them.
     const connectionTimeoutMillis = options.connectTimeoutMs ?? 5_000;
     const queryTimeout = options.queryTimeoutMs ?? 10_000;
@@ -153,7 +154,11 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
       close: () => pool.end(),
     };
   }
-  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGlite } = await importOptionalPeer(
+    '@electric-sql/pglite',
+    'openDatabase() without databaseUrl',
+    () => import('@electric-sql/pglite'),
+  );
   const db = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
   return {
     kind: 'pglite',

@@ -114,6 +114,11 @@ export function parseConfig<T>(
   });
 }
 
+/** Validates a tenant's Twilio config as `saveTwilioConfig` does, or throws `SmsError('invalid_config')` naming each bad field. */
+export function parseTwilioConfig(input: unknown): TwilioConfig {
+  return parseConfig(twilioConfigSchema, input, 'twilio', 'twilio');
+}
+
 const optionalEnv = () => z.optional(z.string().check(z.trim()));
 
 /** zod schema of the platform default's environment (`MSG91_*`; built on first use); empty values count as unset. */

@@ -3,9 +3,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listDispatchLog, openDatabase } from '@leadmetrics/provider-sms';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../config/database.js';
-import { listDispatchLog } from '../dispatch-log.js';
 import { type DemoReport, runDemo } from './demo.js';
 
 const root = mkdtempSync(join(tmpdir(), 'provider-sms-demo-test-'));

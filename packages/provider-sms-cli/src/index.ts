@@ -1,7 +1,5 @@
+import { isSmsError, migrate, migrateDispatchLog } from '@leadmetrics/provider-sms';
 import { Command, CommanderError } from 'commander';
-import { migrate } from '../config/store.js';
-import { migrateDispatchLog } from '../dispatch-log.js';
-import { isSmsError } from '../errors.js';
 import { registerConfigCommands } from './config.js';
 import {
   CliError,
@@ -92,7 +90,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--data-dir <dir>', 'PGlite data directory to keep (default: a new temporary directory)')
     .option('--json', 'print the dispatch rows as JSON instead of the table')
     .action(async (opts: { dataDir?: string; json?: boolean }) => {
-      const { runDemo } = await import('../demo/demo.js');
+      const { runDemo } = await import('./demo/demo.js');
       const report = await runDemo({
         out: opts.json ? { write: () => true } : io.stdout,
         ...(io.env.DATABASE_URL ? { databaseUrl: io.env.DATABASE_URL } : {}),

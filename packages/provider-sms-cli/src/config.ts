@@ -1,7 +1,6 @@
+import type { SmsError, StoredProviderConfig } from '@leadmetrics/provider-sms';
+import { parseTwilioConfig } from '@leadmetrics/provider-sms';
 import type { Command } from 'commander';
-import { parseConfig, twilioConfigSchema } from '../config/schemas.js';
-import type { StoredProviderConfig } from '../config/store.js';
-import type { SmsError } from '../errors.js';
 import {
   CliError,
   type CliIo,
@@ -113,12 +112,7 @@ export function registerConfigCommands(
       const tenantId = checkTenantArg(opts.tenant);
       const authToken = await readAuthToken(opts, io, process.stdin);
       // Validate before opening anything: bad input writes nothing.
-      const cfg = parseConfig(
-        twilioConfigSchema,
-        { accountSid: opts.accountSid, authToken, fromNumber: opts.from },
-        'twilio',
-        'twilio',
-      );
+      const cfg = parseTwilioConfig({ accountSid: opts.accountSid, authToken, fromNumber: opts.from });
       await withRuntime(opts, io, async (rt) => {
         const r = await rt.service.saveTwilioConfig(tenantId, cfg);
         const row = await rt.store.get({ tenantId, ...TWILIO });

@@ -1,9 +1,6 @@
+import type { SmsMessage, TwilioProvider } from '@leadmetrics/provider-sms';
+import { checkMessage, isSmsError, listDispatchLog } from '@leadmetrics/provider-sms';
 import type { Command } from 'commander';
-import { listDispatchLog } from '../dispatch-log.js';
-import { isSmsError } from '../errors.js';
-import { checkMessage } from '../message.js';
-import type { TwilioProvider } from '../providers/twilio.js';
-import type { SmsMessage } from '../types.js';
 import type { AddCommon, SetExit } from './config.js';
 import {
   type CliIo,

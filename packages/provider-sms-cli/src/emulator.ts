@@ -1,7 +1,11 @@
+import {
+  type EmulatedMessage,
+  type EmulatedMsg91Message,
+  startMsg91Emulator,
+  startSmsInbox,
+  startTwilioEmulator,
+} from '@leadmetrics/provider-sms/testing';
 import type { Command } from 'commander';
-import { startSmsInbox } from '../testing/inbox/inbox.js';
-import { type EmulatedMsg91Message, startMsg91Emulator } from '../testing/msg91-emulator.js';
-import { type EmulatedMessage, startTwilioEmulator } from '../testing/twilio-emulator.js';
 import { CliError, type CliIo, errorMessage } from './context.js';
 import { parsePositiveInt } from './input.js';
 import { writeLine } from './output.js';

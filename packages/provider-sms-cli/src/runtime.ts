@@ -1,11 +1,12 @@
-import type { ConfigCipher } from '../config/cipher.js';
-import type { OpenDatabase } from '../config/database.js';
-import { createSmsConfigService } from '../config/service.js';
-import { createPostgresConfigStore, migrate, type SmsConfigStore } from '../config/store.js';
-import { migrateDispatchLog } from '../dispatch-log.js';
-
-import { createSmsProviderResolver } from '../resolver.js';
-import type { Logger, SmsProvider } from '../types.js';
+import type { ConfigCipher, Logger, OpenDatabase, SmsProvider } from '@leadmetrics/provider-sms';
+import {
+  createPostgresConfigStore,
+  createSmsConfigService,
+  createSmsProviderResolver,
+  migrate,
+  migrateDispatchLog,
+  type SmsConfigStore,
+} from '@leadmetrics/provider-sms';
 import {
   CliError,
   type CliIo,

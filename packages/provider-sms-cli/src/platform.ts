@@ -1,5 +1,5 @@
-import { createPlatformDefaultFromEnv } from '../config/platform-default.js';
-import type { SmsProvider } from '../types.js';
+import type { SmsProvider } from '@leadmetrics/provider-sms';
+import { createPlatformDefaultFromEnv } from '@leadmetrics/provider-sms';
 import { errorMessage } from './context.js';
 
 /** The platform default from the MSG91_* env vars, or why it is unavailable (commands that only resolve go on without it). */

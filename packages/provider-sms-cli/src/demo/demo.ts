@@ -2,21 +2,31 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keyFileCipher, redactUrl } from '../cli/context.js';
-import { renderTable } from '../cli/output.js';
-import { type ConfigCipher, createConfigCipher, parseKeyRing } from '../config/cipher.js';
-import { openDatabase } from '../config/database.js';
-import { createPlatformDefaultFromEnv } from '../config/platform-default.js';
-import { createSmsConfigService } from '../config/service.js';
-import { createPostgresConfigStore, migrate } from '../config/store.js';
-import { dispatchLogInput, migrateDispatchLog, recordDispatch } from '../dispatch-log.js';
-import { isSmsError } from '../errors.js';
-import { createSmsProviderResolver } from '../resolver.js';
-import { createSmsSender } from '../sender.js';
-import { TWILIO_SDK_ENV_VARS } from '../testing/core.js';
-import { startMsg91Emulator } from '../testing/msg91-emulator.js';
-import { startTwilioEmulator, TWILIO_VALID_FROM } from '../testing/twilio-emulator.js';
-import type { SmsMessage, SmsProviderName } from '../types.js';
+import type { SmsMessage, SmsProviderName } from '@leadmetrics/provider-sms';
+import {
+  type ConfigCipher,
+  createConfigCipher,
+  createPlatformDefaultFromEnv,
+  createPostgresConfigStore,
+  createSmsConfigService,
+  createSmsProviderResolver,
+  createSmsSender,
+  dispatchLogInput,
+  isSmsError,
+  migrate,
+  migrateDispatchLog,
+  openDatabase,
+  parseKeyRing,
+  recordDispatch,
+} from '@leadmetrics/provider-sms';
+import {
+  startMsg91Emulator,
+  startTwilioEmulator,
+  TWILIO_SDK_ENV_VARS,
+  TWILIO_VALID_FROM,
+} from '@leadmetrics/provider-sms/testing';
+import { keyFileCipher, redactUrl } from '../context.js';
+import { renderTable } from '../output.js';
 
 /** Where the demo prints (a `Writable` such as `process.stdout`, or anything with `write`). */
 export interface DemoOutput {

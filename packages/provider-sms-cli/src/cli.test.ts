@@ -1,4 +1,4 @@
-// Runs the REAL built binary (`node bin/provider-sms.js`, which imports dist/cli) in child processes,
+// Runs the REAL built binary (`node bin/provider-sms.js`, which imports dist/index.js) in child processes,
 // against emulators started in this process; each test has its own PGlite data dir (they are single-process).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -6,13 +6,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import {
+  type Msg91Emulator,
+  startMsg91Emulator,
+  startTwilioEmulator,
+  TWILIO_VALID_FROM,
+  type TwilioEmulator,
+} from '@leadmetrics/provider-sms/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Msg91Emulator, startMsg91Emulator } from '../testing/msg91-emulator.js';
-import { startTwilioEmulator, TWILIO_VALID_FROM, type TwilioEmulator } from '../testing/twilio-emulator.js';
 
-const PKG = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PKG = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(PKG, 'bin', 'provider-sms.js');
-const DIST_CLI = join(PKG, 'dist', 'cli', 'index.js');
+const DIST_CLI = join(PKG, 'dist', 'index.js');
 
 interface RunResult {
   code: number | null;

@@ -1,10 +1,18 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Writable } from 'node:stream';
-import { type ConfigCipher, createConfigCipher, generateConfigKey, parseKeyRing } from '../config/cipher.js';
-import { type OpenDatabase, openDatabase } from '../config/database.js';
-import { isSmsError, redactSecrets, type SmsError } from '../errors.js';
-import type { Logger, ProviderOptions } from '../types.js';
+import type { Logger, ProviderOptions } from '@leadmetrics/provider-sms';
+import {
+  type ConfigCipher,
+  createConfigCipher,
+  generateConfigKey,
+  isSmsError,
+  type OpenDatabase,
+  openDatabase,
+  parseKeyRing,
+  redactSecrets,
+  type SmsError,
+} from '@leadmetrics/provider-sms';
 
 /** Default embedded data directory (relative to the working directory). */
 export const DEFAULT_DATA_DIR = './.provider-sms';
