@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { isSmsError, migrate, migrateDispatchLog } from '@leadmetrics/provider-sms';
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommands } from './config.js';
@@ -27,6 +28,14 @@ Environment:
 
 Exit codes: 0 success; 1 the operation failed (send rejected, verification failed); 2 bad usage or input (nothing written).`;
 
+/** `provider-sms <cli version> (@leadmetrics/provider-sms <library version>)`, read from the installed packages. */
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  const cli = require('../package.json') as { version: string };
+  const lib = require('@leadmetrics/provider-sms/package.json') as { version: string };
+  return `${cli.version} (@leadmetrics/provider-sms ${lib.version})`;
+}
+
 /** Options of `main` (tests may pass their own streams). */
 export interface MainOptions {
   io?: CliIo;
@@ -41,6 +50,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description(
       "Operate @leadmetrics/provider-sms: tenants' Twilio configs, provider resolution, sends, emulators.",
     )
+    .version(packageVersion(), '-V, --version', 'print the version of provider-sms and of the library')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -102,11 +112,19 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   return program;
 }
 
+/** Swallows EPIPE on an output stream (the reader closed it); anything else is rethrown. */
+function ignoreClosedPipe(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') throw err;
+}
+
 /** Reports an error as one line on stderr (and a JSON document with --json); returns the exit code. */
 function report(err: unknown, io: CliIo, json: boolean): number {
   if (err instanceof CommanderError) {
-    // commander already printed its message (or the help).
-    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    // commander already printed its message (or the help, or the version) on stderr/stdout.
+    if (err.exitCode === 0) return EXIT.ok;
+    const message = err.message.replace(/^error: /, '');
+    if (json) writeJson(io.stdout, { ok: false, error: { code: 'bad_usage', commander: err.code, message } });
+    return EXIT.usage;
   }
   let code: number;
   let body: Record<string, unknown>;
@@ -131,6 +149,8 @@ export async function main(
   options: MainOptions = {},
 ): Promise<number> {
   const io = options.io ?? processIo();
+  // A reader that goes away (`provider-sms --help | head -1`) is not an error of ours: stop writing, exit quietly.
+  for (const stream of [io.stdout, io.stderr]) stream.on('error', ignoreClosedPipe);
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, (c) => {
     exitCode = c;

@@ -114,7 +114,9 @@ export async function withRuntime<T>(
   }
 }
 
-/** Throws the CLI's "unknown tenant" input error (exit 2). */
+/** Throws the CLI's "unknown tenant" error: the command was well-formed, the operation failed (exit 1). */
 export function unknownTenant(tenantId: string): never {
-  throw new CliError(`no Twilio SMS config for tenant "${tenantId}"`, EXIT.usage, { code: 'unknown_tenant' });
+  throw new CliError(`no Twilio SMS config for tenant "${tenantId}"`, EXIT.failed, {
+    code: 'unknown_tenant',
+  });
 }

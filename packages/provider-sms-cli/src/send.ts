@@ -132,7 +132,7 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
       .command('log')
       .description('list the latest rows of notification_dispatch_log (the initial status of each send)')
       .option('--tenant <id>', 'only this tenant')
-      .option('--limit <n>', 'how many rows (default 50)', parsePositiveInt('--limit', 10_000), 50),
+      .option('--limit <n>', 'how many rows', parsePositiveInt('--limit', 10_000), 50),
   ).action(async (opts: LogOptions) => {
     if (opts.tenant !== undefined) checkTenantArg(opts.tenant);
     await withRuntime(opts, io, async (rt) => {

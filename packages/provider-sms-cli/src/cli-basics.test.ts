@@ -1,0 +1,64 @@
+// The built binary's everyday behaviour that needs no database: --version, a closed pipe, --json usage errors.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const PKG = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(PKG, 'bin', 'provider-sms.js');
+const version = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version as string;
+
+/** Runs the bin; with `closeStdout` the reading end of its stdout is closed at once (like `| head -0`). */
+function run(
+  args: string[],
+  closeStdout = false,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: PKG, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    if (closeStdout) child.stdout.destroy();
+    else child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('provider-sms basics (built binary)', () => {
+  it('--version prints the CLI and library versions', async () => {
+    const r = await run(['--version']);
+    expect(r.code).toBe(0);
+    const lib = version(join(PKG, '..', 'provider-sms'));
+    expect(r.stdout.trim()).toBe(`${version(PKG)} (@leadmetrics/provider-sms ${lib})`);
+  });
+
+  it('survives a reader that closed the pipe (provider-sms --help | head -1): no EPIPE crash', async () => {
+    for (const args of [['--help'], ['config', 'set-twilio', '--help'], ['--version']]) {
+      const r = await run(args, true);
+      expect(r.stderr, args.join(' ')).not.toMatch(/EPIPE|Error/);
+      expect(r.code, args.join(' ')).toBe(0);
+    }
+  });
+
+  it('with --json a usage error is a JSON document on stdout (and one line on stderr), exit 2', async () => {
+    const r = await run(['config', 'show', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'bad_usage', message: "required option '--tenant <id>' not specified" },
+    });
+    expect(r.stderr).toMatch(/--tenant/);
+    const unknown = await run(['send', '--bogus', '--json']);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ ok: false, error: { code: 'bad_usage' } });
+  });
+
+  it('log --help states its default once', async () => {
+    const r = await run(['log', '--help']);
+    expect(r.stdout).toMatch(/how many rows \(default: 50\)/);
+    expect(r.stdout).not.toMatch(/\(default 50\)/);
+  });
+});
