@@ -211,6 +211,7 @@ function withAttempts(err: SmsError, attempts: SmsAttempt[]): SmsError {
     ...(err.providerCode !== undefined ? { providerCode: err.providerCode } : {}),
     ...(err.httpStatus !== undefined ? { httpStatus: err.httpStatus } : {}),
     ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+    ...(err.messageId !== undefined ? { messageId: err.messageId } : {}),
     ...(err.cause !== undefined ? { cause: err.cause } : {}),
     // Resolve attempts carry no provider: SmsAttempt's `provider` is structurally optional here.
     attempts: attempts.map((a) => ({ ...a })),

@@ -196,6 +196,7 @@ export function smsErrorFields(err: SmsError): Record<string, unknown> {
     retryable: err.retryable,
     outcome: err.outcome,
     retryAfterMs: err.retryAfterMs,
+    messageId: err.messageId,
   };
 }
 
