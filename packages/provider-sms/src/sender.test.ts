@@ -268,6 +268,16 @@ describe('send: retries', () => {
     expect(p.calls).toHaveLength(1);
   });
 
+  it("keeps the error's messageId (a message the provider created) on the error it throws", async () => {
+    const p = fakeProvider('twilio', [
+      err('recipient_unreachable', { messageId: 'SM-created', httpStatus: 201 }),
+    ]);
+    const { sender } = make({ resolver: fixedResolver(p) });
+    const e = await rejection(sender.send('t1', MSG));
+    expect(e.messageId).toBe('SM-created');
+    expect(e.toJSON().messageId).toBe('SM-created');
+  });
+
   it('wraps a foreign exception from a provider as unknown/unknown and does not retry it', async () => {
     const p = fakeProvider('twilio', [
       new TypeError('boom Authorization: Basic QUMxMjM0NTY3ODkwOnNlY3JldA=='),

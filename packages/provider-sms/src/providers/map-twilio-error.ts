@@ -53,7 +53,9 @@ export function twilioFailureToSmsError(
 }
 
 /** True for an SDK HTTP error: `twilio.RestException` or `TwilioServiceException` (an HTTP `status`, maybe a `code`). */
-export function isTwilioHttpError(err: unknown): err is { status: number; code?: unknown; message?: unknown } {
+export function isTwilioHttpError(
+  err: unknown,
+): err is { status: number; code?: unknown; message?: unknown } {
   if (typeof err !== 'object' || err === null) return false;
   const status = (err as { status?: unknown }).status;
   return typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599;
@@ -90,4 +92,3 @@ export function mapTwilioError(
     ...(cause ? { cause } : {}),
   });
 }
-

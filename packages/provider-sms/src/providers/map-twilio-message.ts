@@ -33,7 +33,8 @@ export function createdTwilioMessageError(
     ...(httpStatus !== undefined ? { httpStatus } : {}),
     ...(messageId !== undefined ? { messageId } : {}),
   };
-  const hasCode = msg.errorCode !== null && msg.errorCode !== undefined && String(msg.errorCode).trim() !== '';
+  const hasCode =
+    msg.errorCode !== null && msg.errorCode !== undefined && String(msg.errorCode).trim() !== '';
   const failed = typeof msg.status === 'string' && FAILED_STATUSES.has(msg.status);
   if (hasCode || failed) {
     const n = Number(msg.errorCode);
@@ -47,7 +48,10 @@ export function createdTwilioMessageError(
     return new SmsError({
       ...base,
       code,
-      message: redactSecrets(`Twilio created message ${messageId ?? '(no SID)'} but it failed (${what})${detail}`, secrets),
+      message: redactSecrets(
+        `Twilio created message ${messageId ?? '(no SID)'} but it failed (${what})${detail}`,
+        secrets,
+      ),
       ...(providerCode !== undefined ? { providerCode } : {}),
       // Failed at creation: certainly not sent. An error code on a live status: it may still go out.
       outcome: failed ? 'not_sent' : 'unknown',

@@ -46,7 +46,11 @@ export const TWILIO_ERROR_CODE_TABLE: readonly TwilioErrorCodeRow[] = Object.fre
   row(30034, 'invalid_sender', 'US A2P 10DLC: message from an unregistered number'),
   row(30036, 'sender_queue_full', 'Validity period expired (the message stayed queued too long)'),
   row(30450, 'permission_denied', 'Message delivery blocked: SMS pumping protection flagged the request'),
-  row(30453, 'permission_denied', 'Message could not be delivered: destination temporarily blocked by SMS pumping protection'),
+  row(
+    30453,
+    'permission_denied',
+    'Message could not be delivered: destination temporarily blocked by SMS pumping protection',
+  ),
 ]);
 
 /** Twilio error codes and the `SmsErrorCode` each maps to, as a lookup (built from `TWILIO_ERROR_CODE_TABLE`). */

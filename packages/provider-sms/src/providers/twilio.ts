@@ -127,7 +127,13 @@ export class TwilioProvider implements SmsProvider {
     }
     const failure = createdTwilioMessageError(msg, ctx.httpStatus, this.#secrets);
     if (failure) {
-      this.#log({ op: 'send', to, code: failure.code, providerCode: failure.providerCode, messageId: msg.sid });
+      this.#log({
+        op: 'send',
+        to,
+        code: failure.code,
+        providerCode: failure.providerCode,
+        messageId: msg.sid,
+      });
       throw failure;
     }
     const status = msg.status as SmsStatus;
