@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { checkCallbackUrl } from '../callback-url.js';
 import {
   MESSAGING_SERVICE_SID_RE,
   parseConfig,
@@ -95,7 +96,13 @@ export class TwilioProvider implements SmsProvider {
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.apiBaseUrl !== undefined ? { apiBaseUrl: options.apiBaseUrl } : {}),
     });
-    this.#statusCallbackUrl = options.statusCallbackUrl;
+    this.#statusCallbackUrl =
+      options.statusCallbackUrl === undefined
+        ? undefined
+        : checkCallbackUrl(options.statusCallbackUrl, {
+            option: 'options.statusCallbackUrl',
+            provider: 'twilio',
+          });
     this.#logger = options.logger;
   }
 
