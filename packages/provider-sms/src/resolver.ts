@@ -50,7 +50,7 @@ export interface SmsProviderResolverOptions {
   staleIfErrorMs?: number;
   /** How long one store read may take before it counts as a store outage (stale-if-error applies); default 5 000. */
   storeTimeoutMs?: number;
-  /** Tenant providers get `statusCallbackUrl = base + '/' + encodeURIComponent(tenantId)`. */
+  /** Tenant providers get `statusCallbackUrl = base + '/' + encodeURIComponent(tenantId)`; an absolute http(s) URL without query, fragment or credentials. */
   statusCallbackBaseUrl?: string;
   logger?: Logger;
   /** @internal Tests and advanced wiring: how tenant Twilio providers are built. */
