@@ -204,6 +204,7 @@ export function smsErrorFields(err: SmsError): Record<string, unknown> {
     retryable: err.retryable,
     outcome: err.outcome,
     retryAfterMs: err.retryAfterMs,
+    messageId: err.messageId,
   };
 }
 

@@ -7,7 +7,7 @@ import {
   createCircuitBreakerRegistry,
   DEFAULT_CIRCUIT_BREAKER,
 } from './circuit-breaker.js';
-import { SmsError } from './errors.js';
+import { isSmsError, SmsError } from './errors.js';
 import type { SmsProvider } from './types.js';
 
 const provider = (name: 'twilio' | 'msg91' = 'twilio'): SmsProvider => ({
@@ -213,4 +213,25 @@ describe('createCircuitBreakerRegistry', () => {
     expect(reg.get(b).state).toBe('closed');
     expect(changes).toEqual(['twilio:open']);
   });
+});
+
+describe('cooldownMs is checked at construction', () => {
+  it.each([2 ** 31, -1, Number.NaN, Infinity])(
+    '%s → invalid_config naming circuitBreaker.cooldownMs',
+    (cooldownMs) => {
+      for (const make of [
+        () => new CircuitBreaker({ cooldownMs }),
+        () => createCircuitBreakerRegistry({ cooldownMs }),
+      ]) {
+        let err: unknown;
+        try {
+          make();
+        } catch (e) {
+          err = e;
+        }
+        expect(isSmsError(err) && err.code).toBe('invalid_config');
+        expect((err as Error).message).toContain('circuitBreaker.cooldownMs');
+      }
+    },
+  );
 });

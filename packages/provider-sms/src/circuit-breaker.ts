@@ -1,3 +1,4 @@
+import { checkDurationMs } from './duration.js';
 import { isSmsError, SmsError, type SmsErrorCode } from './errors.js';
 import type { SmsProvider } from './types.js';
 
@@ -39,6 +40,13 @@ export interface CircuitPermit {
   readonly generation: number;
 }
 
+/** The cool-down of `options`, checked (0 to 2^31 − 1 ms), or `SmsError('invalid_config')` naming it. */
+function checkedCooldownMs(options: CircuitBreakerOptions): number {
+  return checkDurationMs(options.cooldownMs ?? DEFAULT_CIRCUIT_BREAKER.cooldownMs, {
+    option: 'circuitBreaker.cooldownMs',
+  });
+}
+
 /**
  * A consecutive-failure circuit breaker with a cool-down and a single half-open probe.
  *
@@ -68,7 +76,7 @@ export class CircuitBreaker {
       1,
       Math.floor(options.failureThreshold ?? DEFAULT_CIRCUIT_BREAKER.failureThreshold),
     );
-    this.#cooldownMs = Math.max(0, options.cooldownMs ?? DEFAULT_CIRCUIT_BREAKER.cooldownMs);
+    this.#cooldownMs = checkedCooldownMs(options);
     this.#now = now;
     this.#onChange = onChange;
   }
@@ -159,6 +167,7 @@ export function createCircuitBreakerRegistry(
   now: () => number = Date.now,
   onChange?: (provider: SmsProvider, from: CircuitState, to: CircuitState) => void,
 ): CircuitBreakerRegistry {
+  checkedCooldownMs(options); // a bad option fails at construction, not at the first send
   const breakers = new WeakMap<SmsProvider, CircuitBreaker>();
   return {
     get(provider) {

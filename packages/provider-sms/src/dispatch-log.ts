@@ -72,7 +72,7 @@ export function dispatchLogInput(
   return {
     tenantId,
     provider,
-    messageId: null,
+    messageId: isSmsError(e) ? (e.messageId ?? null) : null,
     status: 'failed',
     errorCode: isSmsError(e) ? e.code : 'unknown',
   };

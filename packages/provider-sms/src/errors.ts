@@ -50,6 +50,8 @@ export interface SmsErrorOptions {
   retryable?: boolean;
   outcome?: SmsOutcome;
   retryAfterMs?: number;
+  /** The provider's id of the message it created, when the error is about a created message (201 failed, error_code). */
+  messageId?: string;
   cause?: unknown;
   attempts?: SmsAttempt[];
 }
@@ -160,6 +162,8 @@ export class SmsError extends Error {
   readonly retryable: boolean;
   readonly outcome: SmsOutcome;
   readonly retryAfterMs?: number;
+  /** Set when the provider created the message this error is about (e.g. a 201 with status `failed`). */
+  readonly messageId?: string;
   /** Set by `createSmsSender`: every attempt made before giving up. */
   attempts?: SmsAttempt[];
   declare readonly cause?: SanitizedCause;
@@ -177,6 +181,7 @@ export class SmsError extends Error {
     if (options.providerCode !== undefined) this.providerCode = options.providerCode;
     if (options.httpStatus !== undefined) this.httpStatus = options.httpStatus;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.messageId !== undefined) this.messageId = options.messageId;
     if (options.attempts !== undefined) this.attempts = options.attempts;
     Object.defineProperty(this, BRAND, { value: true });
   }
@@ -193,6 +198,7 @@ export class SmsError extends Error {
       retryable: this.retryable,
       outcome: this.outcome,
       retryAfterMs: this.retryAfterMs,
+      messageId: this.messageId,
       attempts: this.attempts,
       cause: this.cause,
     };

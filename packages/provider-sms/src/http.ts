@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { nodeHttp, nodeHttps } from './builtins.js';
+import { checkDurationMs } from './duration.js';
 import { SmsError, sanitizeCause } from './errors.js';
 import type { SmsProviderName } from './types.js';
 
@@ -35,7 +36,7 @@ export interface TransportOptions {
 
 /**
  * Checks a provider's `apiBaseUrl` (absolute http(s), no credentials, query or fragment) and `timeoutMs`
- * (a positive number), or throws `SmsError('invalid_config')` naming the option.
+ * (1 ms to 2^31 − 1 ms, `setTimeout`'s limit), or throws `SmsError('invalid_config')` naming the option.
  */
 export function parseTransportOptions(
   provider: SmsProviderName,
@@ -56,10 +57,12 @@ export function parseTransportOptions(
   }
   if (url.username || url.password) throw invalid('apiBaseUrl', 'must not contain credentials');
   if (url.search || url.hash) throw invalid('apiBaseUrl', 'must not contain a query or fragment');
-  const timeoutMs = options?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw invalid('timeoutMs', 'must be a positive number of milliseconds');
-  }
+  const timeoutMs = checkDurationMs(options?.timeoutMs ?? DEFAULT_TIMEOUT_MS, {
+    option: 'options.timeoutMs',
+    owner: 'Invalid options',
+    provider,
+    min: 1,
+  });
   return { baseUrl: url.href.replace(/\/+$/, ''), timeoutMs };
 }
 

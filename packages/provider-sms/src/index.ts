@@ -50,6 +50,8 @@ export { checkMessage, countSegments, MAX_BODY_LENGTH, normalizeRecipient } from
 export { MSG91_API_BASE_URL, Msg91Provider } from './providers/msg91.js';
 export type { TwilioFailure } from './providers/twilio.js';
 export { mapTwilioError, TWILIO_ERROR_CODES, TwilioProvider } from './providers/twilio.js';
+export type { TwilioErrorCodeRow } from './providers/twilio-error-codes.js';
+export { TWILIO_ERROR_CODE_TABLE } from './providers/twilio-error-codes.js';
 export { DEFAULT_TWILIO_API_BASE_URL } from './providers/twilio-http-client.js';
 // Resolver
 export type {

@@ -726,3 +726,40 @@ it('expireAll(): every entry refreshes on its next resolve, is served stale whil
   await resolver.resolve('c');
   expect(reads).toBe(before + 1);
 });
+
+it('statusCallbackBaseUrl, twilioOptions.statusCallbackUrl and every duration are checked at construction', () => {
+  const store = { get: async () => undefined } as unknown as SmsConfigStore;
+  const base = { store, cipher, platformDefault, createTwilioProvider: fakeFactory };
+  const cases: [Partial<SmsProviderResolverOptions>, string][] = [
+    [{ statusCallbackBaseUrl: 'hooks.example.com/cb' }, 'statusCallbackBaseUrl'],
+    [{ statusCallbackBaseUrl: '/webhooks/status' }, 'statusCallbackBaseUrl'],
+    [{ statusCallbackBaseUrl: 'https://hooks.example.com/a b' }, 'statusCallbackBaseUrl'],
+    [{ statusCallbackBaseUrl: 'https://hooks.example.com/café' }, 'statusCallbackBaseUrl'],
+    [{ statusCallbackBaseUrl: 'ftp://hooks.example.com/cb' }, 'statusCallbackBaseUrl'],
+    [{ statusCallbackBaseUrl: 'https://hooks.example.com/cb?x=1' }, 'statusCallbackBaseUrl'],
+    [{ statusCallbackBaseUrl: 'https://hooks.example.com/cb#x' }, 'statusCallbackBaseUrl'],
+    [{ statusCallbackBaseUrl: 'https://u:p@hooks.example.com/cb' }, 'statusCallbackBaseUrl'],
+    [{ twilioOptions: { statusCallbackUrl: '/cb' } }, 'twilioOptions.statusCallbackUrl'],
+    [{ twilioOptions: { timeoutMs: 2 ** 31 } }, 'twilioOptions.timeoutMs'],
+    [{ cacheTtlMs: 2 ** 31 }, 'cacheTtlMs'],
+    [{ staleIfErrorMs: 2 ** 31 }, 'staleIfErrorMs'],
+    [{ storeTimeoutMs: 2 ** 31 }, 'storeTimeoutMs'],
+  ];
+  for (const [opts, name] of cases) {
+    expect(() => createSmsProviderResolver({ ...base, ...opts }), name).toThrow(
+      expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining(name) }),
+    );
+  }
+});
+
+it('tenant providers get the normalized statusCallbackBaseUrl + /<tenantId>', async () => {
+  const resolver = createSmsProviderResolver({
+    store: { get: async (k: { tenantId: string }) => storedRow(k.tenantId) } as unknown as SmsConfigStore,
+    cipher,
+    platformDefault,
+    createTwilioProvider: fakeFactory,
+    statusCallbackBaseUrl: 'https://HOOKS.example.com:443/sms/',
+  });
+  const p = (await resolver.resolve('t-1')).provider as FakeTwilio;
+  expect(p.options.statusCallbackUrl).toBe('https://hooks.example.com/sms/t-1');
+});

@@ -1,7 +1,9 @@
+import { checkCallbackUrl } from './callback-url.js';
 import type { ConfigCipher } from './config/cipher.js';
 import type { TwilioConfig } from './config/schemas.js';
 import { checkTenantId, type SmsConfigStore, type StoredProviderConfig } from './config/store.js';
 import { decodeTwilioConfig } from './config/twilio-config.js';
+import { checkDurationMs } from './duration.js';
 import { isSmsError, SmsError, sanitizeCause } from './errors.js';
 import { parseTransportOptions } from './http.js';
 import { BoundedLru } from './lru.js';
@@ -48,7 +50,7 @@ export interface SmsProviderResolverOptions {
   staleIfErrorMs?: number;
   /** How long one store read may take before it counts as a store outage (stale-if-error applies); default 5 000. */
   storeTimeoutMs?: number;
-  /** Tenant providers get `statusCallbackUrl = base + '/' + encodeURIComponent(tenantId)`. */
+  /** Tenant providers get `statusCallbackUrl = base + '/' + encodeURIComponent(tenantId)`; an absolute http(s) URL without query, fragment or credentials. */
   statusCallbackBaseUrl?: string;
   logger?: Logger;
   /** @internal Tests and advanced wiring: how tenant Twilio providers are built. */
@@ -148,11 +150,14 @@ function isTenantConfigError(err: unknown): boolean {
   return isSmsError(err) && err.code === 'invalid_config' && !/\boptions\./.test(err.message);
 }
 
-/** Checks `twilioOptions` (apiBaseUrl, timeoutMs) once, so a bad option fails at startup, not as a tenant fallback. */
+/** Checks `twilioOptions` (apiBaseUrl, timeoutMs, statusCallbackUrl) once, so a bad option fails at startup, not as a tenant fallback. */
 function checkTwilioOptions(twilioOptions: ProviderOptions | undefined): void {
   if (twilioOptions === undefined) return;
   try {
     parseTransportOptions('twilio', twilioOptions, DEFAULT_TWILIO_API_BASE_URL);
+    if (twilioOptions.statusCallbackUrl !== undefined) {
+      checkCallbackUrl(twilioOptions.statusCallbackUrl, { option: 'options.statusCallbackUrl' });
+    }
   } catch (err) {
     const message = isSmsError(err) ? err.message : 'Invalid options';
     throw new SmsError({
@@ -172,11 +177,22 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
       message: 'createSmsProviderResolver needs store, cipher and platformDefault',
     });
   }
-  const ttl = nonNegative('cacheTtlMs', options.cacheTtlMs, 60_000);
+  const duration = (option: string, value: number | undefined, dflt: number, min = 0) =>
+    checkDurationMs(value ?? dflt, { option, owner: 'createSmsProviderResolver', min });
+  const ttl = duration('cacheTtlMs', options.cacheTtlMs, 60_000);
   const maxTenants = Math.floor(nonNegative('maxTenants', options.maxTenants, 10_000, 1));
-  const staleIfErrorMs = nonNegative('staleIfErrorMs', options.staleIfErrorMs, 900_000);
-  const storeTimeoutMs = nonNegative('storeTimeoutMs', options.storeTimeoutMs, 5_000, 1);
+  const staleIfErrorMs = duration('staleIfErrorMs', options.staleIfErrorMs, 900_000);
+  const storeTimeoutMs = duration('storeTimeoutMs', options.storeTimeoutMs, 5_000, 1);
   checkTwilioOptions(options.twilioOptions);
+  const statusCallbackBaseUrl =
+    options.statusCallbackBaseUrl === undefined
+      ? undefined
+      : checkCallbackUrl(options.statusCallbackBaseUrl, {
+          option: 'statusCallbackBaseUrl',
+          owner: 'createSmsProviderResolver',
+          provider: 'twilio',
+          base: true,
+        });
   const now = options.now ?? Date.now;
   const factory = options.createTwilioProvider ?? defaultTwilioProviderFactory;
   const baseTwilioOptions: ProviderOptions = { ...options.twilioOptions };
@@ -233,8 +249,8 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
     let provider: SmsProvider;
     try {
       const providerOptions: ProviderOptions = { ...baseTwilioOptions };
-      if (options.statusCallbackBaseUrl) {
-        providerOptions.statusCallbackUrl = tenantStatusCallbackUrl(options.statusCallbackBaseUrl, tenantId);
+      if (statusCallbackBaseUrl) {
+        providerOptions.statusCallbackUrl = tenantStatusCallbackUrl(statusCallbackBaseUrl, tenantId);
       }
       provider = await factory(decoded.config, providerOptions);
     } catch (err) {

@@ -169,6 +169,34 @@ describe('createSmsSender: construction', () => {
     expect(() => createSmsSender({ resolver, retry: { baseDelayMs: -1 } })).toThrow(/baseDelayMs/);
     expect(() => createSmsSender({ resolver, failover: 'always' as never })).toThrow(/failover/);
   });
+
+  it('every duration past setTimeout’s limit (2^31 − 1 ms) is invalid_config naming it, at construction', () => {
+    const resolver = fixedResolver(fakeProvider('twilio', [ok('twilio')]));
+    const cases: [Partial<SmsSenderOptions>, string][] = [
+      [{ retry: { baseDelayMs: 2 ** 31 } }, 'retry.baseDelayMs'],
+      [{ retry: { maxDelayMs: 2 ** 31 } }, 'retry.maxDelayMs'],
+      [{ retry: { maxRetryAfterMs: 2 ** 31 } }, 'retry.maxRetryAfterMs'],
+      [{ retry: { maxRetryAfterMs: Number.NaN } }, 'retry.maxRetryAfterMs'],
+      [{ circuitBreaker: { cooldownMs: 2 ** 31 } }, 'circuitBreaker.cooldownMs'],
+      [{ circuitBreaker: { cooldownMs: Number.NaN } }, 'circuitBreaker.cooldownMs'],
+    ];
+    for (const [opts, name] of cases) {
+      expect(() => createSmsSender({ resolver, ...opts }), name).toThrow(
+        expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining(name) }),
+      );
+    }
+    expect(() => createSmsSender({ resolver, retry: { maxRetryAfterMs: 2 ** 31 - 1 } })).not.toThrow();
+  });
+
+  it('send options.deadlineMs past 2^31 − 1 rejects invalid_config before anything is sent; Infinity means none', async () => {
+    const p = fakeProvider('twilio', [ok('twilio')]);
+    const { sender } = make({ resolver: fixedResolver(p) });
+    const e = await rejection(sender.send('t1', MSG, { deadlineMs: 2 ** 31 }));
+    expect(e).toMatchObject({ code: 'invalid_config', outcome: 'not_sent' });
+    expect(e.message).toContain('deadlineMs');
+    expect(p.calls).toHaveLength(0);
+    expect((await sender.send('t1', MSG, { deadlineMs: Infinity })).result.messageId).toBe('SM1');
+  });
 });
 
 describe('send: success and attempts shape', () => {
@@ -266,6 +294,16 @@ describe('send: retries', () => {
     const e = await rejection(sender.send('t1', MSG));
     expect(e.attempts).toHaveLength(1);
     expect(p.calls).toHaveLength(1);
+  });
+
+  it("keeps the error's messageId (a message the provider created) on the error it throws", async () => {
+    const p = fakeProvider('twilio', [
+      err('recipient_unreachable', { messageId: 'SM-created', httpStatus: 201 }),
+    ]);
+    const { sender } = make({ resolver: fixedResolver(p) });
+    const e = await rejection(sender.send('t1', MSG));
+    expect(e.messageId).toBe('SM-created');
+    expect(e.toJSON().messageId).toBe('SM-created');
   });
 
   it('wraps a foreign exception from a provider as unknown/unknown and does not retry it', async () => {

@@ -24,6 +24,7 @@ import {
   circuitVerdict,
   createCircuitBreakerRegistry,
 } from './circuit-breaker.js';
+import { checkDurationMs } from './duration.js';
 import { isSmsError, type SmsAttempt, SmsError, type SmsErrorCode, type SmsOutcome } from './errors.js';
 import { maskPhone } from './message.js';
 import type {
@@ -46,7 +47,7 @@ export interface SmsRetryOptions {
   baseDelayMs?: number;
   /** Upper bound of the backoff ceiling; default 5 000 ms. */
   maxDelayMs?: number;
-  /** Longest Retry-After honoured; a provider asking for longer is not retried (give up / fail over); default 30 000 ms. */
+  /** Longest Retry-After honoured (at most 2^31 − 1); a provider asking for longer is not retried (give up / fail over); default 30 000 ms. */
   maxRetryAfterMs?: number;
 }
 
@@ -116,7 +117,7 @@ export interface SmsSenderOptions {
 export interface SmsSenderSendOptions {
   /** Cancels the send: the backoff sleep and the HTTP request in flight. */
   signal?: AbortSignal;
-  /** Time budget of the whole send (all attempts and backoffs), in ms from the call. */
+  /** Time budget of the whole send (all attempts and backoffs), in ms from the call: 0 to 2^31 − 1, or Infinity (none). */
   deadlineMs?: number;
 }
 
@@ -191,12 +192,12 @@ function invalidConfig(field: string, why: string): SmsError {
 function resolveRetry(retry: SmsRetryOptions | false | undefined): Required<SmsRetryOptions> {
   if (retry === false) return { ...DEFAULT_RETRY, maxAttempts: 1 };
   const r = { ...DEFAULT_RETRY, ...(retry ?? {}) };
-  for (const [k, v] of Object.entries(r)) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
-      throw invalidConfig(`retry.${k}`, 'must be a finite number ≥ 0');
-  }
-  if (!Number.isInteger(r.maxAttempts) || r.maxAttempts < 1)
+  if (typeof r.maxAttempts !== 'number' || !Number.isInteger(r.maxAttempts) || r.maxAttempts < 1)
     throw invalidConfig('retry.maxAttempts', 'must be an integer ≥ 1');
+  // Every delay ends up in a timer: each is bounded by setTimeout's limit (a longer one would fire at once).
+  for (const k of ['baseDelayMs', 'maxDelayMs', 'maxRetryAfterMs'] as const) {
+    checkDurationMs(r[k], { option: `retry.${k}`, owner: 'createSmsSender' });
+  }
   return r;
 }
 
@@ -211,6 +212,7 @@ function withAttempts(err: SmsError, attempts: SmsAttempt[]): SmsError {
     ...(err.providerCode !== undefined ? { providerCode: err.providerCode } : {}),
     ...(err.httpStatus !== undefined ? { httpStatus: err.httpStatus } : {}),
     ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+    ...(err.messageId !== undefined ? { messageId: err.messageId } : {}),
     ...(err.cause !== undefined ? { cause: err.cause } : {}),
     // Resolve attempts carry no provider: SmsAttempt's `provider` is structurally optional here.
     attempts: attempts.map((a) => ({ ...a })),
@@ -280,11 +282,12 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
     sendOptions: SmsSenderSendOptions = {},
   ): Promise<SmsSenderResult> {
     const { signal, deadlineMs } = sendOptions ?? {};
-    if (
-      deadlineMs !== undefined &&
-      (typeof deadlineMs !== 'number' || Number.isNaN(deadlineMs) || deadlineMs < 0)
-    ) {
-      throw invalidConfig('send options.deadlineMs', 'must be a number ≥ 0');
+    if (deadlineMs !== undefined) {
+      checkDurationMs(deadlineMs, {
+        option: 'send options.deadlineMs',
+        owner: 'createSmsSender',
+        allowInfinity: true,
+      });
     }
     const startedAt = clock.now();
     const deadlineAt =

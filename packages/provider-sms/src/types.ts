@@ -71,11 +71,11 @@ export interface Logger {
 
 /** Options shared by both providers. */
 export interface ProviderOptions {
-  /** Per-request timeout; default 10 000 ms. */
+  /** Per-request timeout, 1 to 2^31 − 1 ms (`setTimeout`'s limit); default 10 000 ms. */
   timeoutMs?: number;
   /** Emulators/tests. Twilio default 'https://api.twilio.com'; MSG91 default 'https://control.msg91.com'. */
   apiBaseUrl?: string;
-  /** Twilio: sent as StatusCallback with every message. */
+  /** Twilio: sent as StatusCallback with every message; an absolute http(s) URL of printable ASCII, sent normalized. */
   statusCallbackUrl?: string;
   logger?: Logger;
 }

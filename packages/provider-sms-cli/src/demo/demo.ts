@@ -276,7 +276,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
           status: null,
           errorCode: err.code,
           providerCode: err.providerCode ?? null,
-          messageId: null,
+          messageId: err.messageId ?? null,
           segments: null,
           encoding: null,
         });

@@ -108,3 +108,16 @@ describe('openDatabase timeouts', () => {
     },
   );
 });
+
+describe('openDatabase duration options', () => {
+  it.each(['connectTimeoutMs', 'queryTimeoutMs'] as const)(
+    '%s past setTimeout’s limit (2^31 − 1) rejects invalid_config naming it',
+    async (option) => {
+      const err = await openDatabase({
+        databaseUrl: 'postgres://postgres@127.0.0.1:1/test',
+        [option]: 2 ** 31,
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'invalid_config', message: expect.stringContaining(option) });
+    },
+  );
+});

@@ -1,3 +1,4 @@
+import { checkDurationMs } from '../duration.js';
 import { SmsError } from '../errors.js';
 import { importOptionalPeer } from './optional-peer.js';
 
@@ -120,8 +121,16 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
     const url = options.databaseUrl;
     const pg = (await importOptionalPeer('pg', 'openDatabase({ databaseUrl })', () => import('pg'))).default;
     // A server that stops answering must fail queries (stale-if-error then applies), not hang them.
-    const connectionTimeoutMillis = options.connectTimeoutMs ?? 5_000;
-    const queryTimeout = options.queryTimeoutMs ?? 10_000;
+    const connectionTimeoutMillis = checkDurationMs(options.connectTimeoutMs ?? 5_000, {
+      option: 'connectTimeoutMs',
+      owner: 'openDatabase',
+      min: 1,
+    });
+    const queryTimeout = checkDurationMs(options.queryTimeoutMs ?? 10_000, {
+      option: 'queryTimeoutMs',
+      owner: 'openDatabase',
+      min: 1,
+    });
     const connection = { connectionString: url, connectionTimeoutMillis, keepAlive: true };
     const pool = new pg.Pool({
       ...connection,

@@ -82,6 +82,18 @@ const config = (over: Partial<Msg91Config> = {}): Msg91Config => ({
   ...over,
 });
 const provider = (over: Partial<Msg91Config> = {}) => new Msg91Provider(config(over));
+
+it('timeoutMs past setTimeout’s limit (2^31 − 1) → invalid_config naming options.timeoutMs', () => {
+  for (const timeoutMs of [2 ** 31, 2 ** 40]) {
+    expect(() => new Msg91Provider(config(), { timeoutMs })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringContaining('options.timeoutMs'),
+      }),
+    );
+  }
+  expect(() => new Msg91Provider(config(), { timeoutMs: 2 ** 31 - 1 })).not.toThrow();
+});
 const msg = (over: Partial<SmsMessage> = {}): SmsMessage => ({ to: TO, body: 'Your code is 4821', ...over });
 
 async function caught(p: Promise<unknown> | (() => unknown)): Promise<SmsError> {

@@ -2,7 +2,10 @@ import { inspect } from 'node:util';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { smsErrorFields } from '../cli/context.js';
+import { dispatchLogInput } from '../dispatch-log.js';
 import { isSmsError, type SmsError } from '../errors.js';
+import { createSmsSender } from '../sender.js';
 import { TwilioProvider } from './twilio.js';
 
 // HTTP-level contract of the real twilio SDK over our httpClient, with msw answering.
@@ -350,5 +353,136 @@ describe('TwilioProvider over HTTP (msw)', () => {
         expect(dump).not.toContain(AUTH.slice('Basic '.length));
       }
     });
+  });
+});
+
+describe('option checks at construction', () => {
+  it.each([
+    'hooks.example.com/cb',
+    '/webhooks/status',
+    'https://hooks.example.com/a b',
+    'https://hooks.example.com/café',
+    'ftp://hooks.example.com/cb',
+  ])('statusCallbackUrl %j → invalid_config naming the option, nothing sent', async (url) => {
+    let err: unknown;
+    try {
+      provider({ statusCallbackUrl: url });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'invalid_config', provider: 'twilio' });
+    expect((err as Error).message).toContain('options.statusCallbackUrl');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('sends the normalized statusCallbackUrl (upper-case host, :443, trailing slash are fine)', async () => {
+    await send(provider({ statusCallbackUrl: 'https://HOOKS.example.com:443/cb/' }));
+    expect(calls[0]!.form.get('StatusCallback')).toBe('https://hooks.example.com/cb/');
+  });
+
+  it('timeoutMs past setTimeout’s limit (2^31) → invalid_config naming options.timeoutMs', () => {
+    for (const timeoutMs of [2 ** 31, 2 ** 40]) {
+      expect(
+        () => new TwilioProvider({ accountSid: SID, authToken: TOKEN, fromNumber: FROM }, { timeoutMs }),
+      ).toThrow(
+        expect.objectContaining({
+          code: 'invalid_config',
+          message: expect.stringContaining('options.timeoutMs'),
+        }),
+      );
+    }
+    expect(calls).toHaveLength(0);
+  });
+
+  it('a Retry-After of 3 000 000 s gives up as rate_limited with retryAfterMs, never retried at once', async () => {
+    respond = () => twilioError(429, 20429, { 'Retry-After': '3000000' });
+    const p = provider();
+    expect(() =>
+      createSmsSender({
+        resolver: { resolve: async () => ({ provider: p, source: 'tenant' as const }) },
+        retry: { maxRetryAfterMs: 2 ** 32 },
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringContaining('retry.maxRetryAfterMs'),
+      }),
+    );
+    const sender = createSmsSender({
+      resolver: { resolve: async () => ({ provider: p, source: 'tenant' as const }) },
+      retry: { maxRetryAfterMs: 2 ** 31 - 1 },
+      circuitBreaker: false,
+    });
+    const err = await rejection(sender.send('tenant-a', { to: TO, body: 'hi' }));
+    expect(err).toMatchObject({ code: 'rate_limited', retryAfterMs: 3_000_000_000, outcome: 'not_sent' });
+    expect(calls).toHaveLength(1);
+  });
+});
+
+describe('a 201 for a message Twilio created but will not send', () => {
+  it.each([
+    ['failed', null, 'unknown'],
+    ['undelivered', 30003, 'recipient_unreachable'],
+    ['canceled', null, 'unknown'],
+    ['failed', 30034, 'invalid_sender'],
+    ['failed', 30001, 'sender_queue_full'],
+    ['failed', 39999, 'unknown'],
+  ] as const)(
+    'status %s, error_code %s → %s, not_sent, not retryable, with messageId',
+    async (status, code, smsCode) => {
+      respond = () => HttpResponse.json(message({ status, error_code: code }), { status: 201 });
+      const err = await rejection(send());
+      expect(err).toMatchObject({
+        code: smsCode,
+        outcome: 'not_sent',
+        retryable: false,
+        provider: 'twilio',
+        httpStatus: 201,
+        messageId: MSG_SID,
+      });
+      if (code !== null) expect(err.providerCode).toBe(code);
+      expect(err.toJSON().messageId).toBe(MSG_SID);
+    },
+  );
+
+  it('an error_code on a live status may still be sent: outcome unknown, with messageId', async () => {
+    respond = () => HttpResponse.json(message({ status: 'queued', error_code: 30022 }), { status: 201 });
+    const err = await rejection(send());
+    expect(err).toMatchObject({
+      code: 'rate_limited',
+      outcome: 'unknown',
+      retryable: false,
+      messageId: MSG_SID,
+    });
+  });
+
+  it('an unrecognised status carries the messageId', async () => {
+    respond = () => HttpResponse.json(message({ status: 'bogus' }), { status: 201 });
+    const err = await rejection(send());
+    expect(err).toMatchObject({ code: 'unknown', outcome: 'unknown', messageId: MSG_SID });
+  });
+
+  it('messageId survives createSmsSender (withAttempts), toJSON, the CLI fields and the dispatch log', async () => {
+    respond = () =>
+      HttpResponse.json(message({ status: 'failed', error_code: 30003, error_message: 'unreachable' }), {
+        status: 201,
+      });
+    const p = provider();
+    const sender = createSmsSender({
+      resolver: { resolve: async () => ({ provider: p, source: 'tenant' as const }) },
+      circuitBreaker: false,
+    });
+    const err = await rejection(sender.send('tenant-a', { to: TO, body: 'hi' }));
+    expect(calls).toHaveLength(1); // not_sent but not retryable: one POST
+    expect(err).toMatchObject({
+      code: 'recipient_unreachable',
+      outcome: 'not_sent',
+      retryable: false,
+      messageId: MSG_SID,
+    });
+    expect(err.attempts).toHaveLength(1);
+    expect(JSON.parse(JSON.stringify(err)).messageId).toBe(MSG_SID);
+    expect(smsErrorFields(err).messageId).toBe(MSG_SID);
+    expect(dispatchLogInput('tenant-a', { error: err }).messageId).toBe(MSG_SID);
   });
 });

@@ -1,21 +1,14 @@
 import { inspect } from 'node:util';
+import { checkCallbackUrl } from '../callback-url.js';
 import {
   MESSAGING_SERVICE_SID_RE,
   parseConfig,
   type TwilioConfig,
   twilioConfigSchema,
 } from '../config/schemas.js';
-import {
-  isSmsError,
-  redactSecrets,
-  SmsError,
-  type SmsErrorCode,
-  type SmsOutcome,
-  sanitizeCause,
-} from '../errors.js';
+import { SmsError } from '../errors.js';
 import { basicAuth, transportError } from '../http.js';
 import { checkMessage, maskPhone } from '../message.js';
-import { isSmsStatus } from '../status.js';
 import type {
   Logger,
   ProviderOptions,
@@ -23,7 +16,10 @@ import type {
   SmsMessage,
   SmsProvider,
   SmsSendResult,
+  SmsStatus,
 } from '../types.js';
+import { isTwilioHttpError, mapTwilioError } from './map-twilio-error.js';
+import { createdTwilioMessageError, type TwilioCreatedMessage } from './map-twilio-message.js';
 import {
   createTwilioHttpClient,
   runTwilioCall,
@@ -31,115 +27,13 @@ import {
   type TwilioHttpClient,
 } from './twilio-http-client.js';
 
-/** Twilio error codes and the `SmsErrorCode` each maps to (design §5, Twilio column). */
-export const TWILIO_ERROR_CODES: Readonly<Record<number, SmsErrorCode>> = {
-  21211: 'invalid_recipient',
-  21614: 'invalid_recipient',
-  21612: 'recipient_unreachable',
-  21610: 'recipient_opted_out',
-  21408: 'permission_denied',
-  21212: 'invalid_sender',
-  21606: 'invalid_sender',
-  21210: 'invalid_sender',
-  21611: 'sender_queue_full',
-  21602: 'invalid_message',
-  21617: 'invalid_message',
-  20003: 'authentication_failed',
-  20429: 'rate_limited',
-};
-
-/** A failure Twilio reported: HTTP status and/or Twilio error code. */
-export interface TwilioFailure {
-  httpStatus?: number | undefined;
-  code?: number | string | null | undefined;
-  message?: string | null | undefined;
-  retryAfterMs?: number | undefined;
-  cause?: unknown;
-}
-
-/** Maps a Twilio failure to an `SmsError` by the §5 table (5xx first, then the code, then 401/429/4xx). */
-export function twilioFailureToSmsError(
-  f: TwilioFailure,
-  secrets: readonly (string | undefined)[] = [],
-): SmsError {
-  const status = f.httpStatus;
-  const n = typeof f.code === 'number' ? f.code : Number(f.code);
-  const code = Number.isFinite(n) && n > 0 ? n : undefined;
-  let smsCode: SmsErrorCode = 'unknown';
-  let outcome: SmsOutcome | undefined;
-  if (status !== undefined && status >= 500) smsCode = 'provider_unavailable';
-  else if (code !== undefined && TWILIO_ERROR_CODES[code]) smsCode = TWILIO_ERROR_CODES[code];
-  else if (status === 401) smsCode = 'authentication_failed';
-  else if (status === 429) smsCode = 'rate_limited';
-  else if (status !== undefined && status >= 400) outcome = 'not_sent';
-  const what = [status !== undefined ? `HTTP ${status}` : '', code !== undefined ? `error ${code}` : '']
-    .filter(Boolean)
-    .join(', ');
-  const detail = typeof f.message === 'string' && f.message.trim() ? f.message : 'request failed';
-  const cause = sanitizeCause(f.cause, secrets);
-  return new SmsError({
-    code: smsCode,
-    message: redactSecrets(`Twilio ${what ? `(${what}) ` : ''}${detail}`, secrets),
-    provider: 'twilio',
-    ...(code !== undefined ? { providerCode: code } : {}),
-    ...(status !== undefined ? { httpStatus: status } : {}),
-    ...(outcome ? { outcome } : {}),
-    ...(smsCode === 'rate_limited' && f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
-    ...(cause ? { cause } : {}),
-  });
-}
-
-/** True for an SDK HTTP error: `twilio.RestException` or `TwilioServiceException` (an HTTP `status`, maybe a `code`). */
-function isTwilioHttpError(err: unknown): err is { status: number; code?: unknown; message?: unknown } {
-  if (typeof err !== 'object' || err === null) return false;
-  const status = (err as { status?: unknown }).status;
-  return typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599;
-}
-
-/** Maps anything a Twilio SDK call threw to an `SmsError`; transport `SmsError`s pass through unchanged. */
-export function mapTwilioError(
-  err: unknown,
-  ctx: Pick<TwilioCallContext, 'httpStatus' | 'retryAfterMs'> = {},
-  secrets: readonly (string | undefined)[] = [],
-): SmsError {
-  if (isSmsError(err)) return err;
-  if (isTwilioHttpError(err)) {
-    return twilioFailureToSmsError(
-      {
-        httpStatus: err.status,
-        code: err.code as TwilioFailure['code'],
-        message: typeof err.message === 'string' ? err.message : undefined,
-        retryAfterMs: ctx.retryAfterMs,
-        cause: err,
-      },
-      secrets,
-    );
-  }
-  // A raw error (unreadable body, SDK bug): it may have happened after Twilio accepted the message.
-  const cause = sanitizeCause(err, secrets);
-  const name = cause?.name ?? 'Error';
-  return new SmsError({
-    code: 'unknown',
-    provider: 'twilio',
-    message: `Twilio call failed unexpectedly${ctx.httpStatus !== undefined ? ` (HTTP ${ctx.httpStatus})` : ''}: ${name}`,
-    outcome: 'unknown',
-    ...(ctx.httpStatus !== undefined ? { httpStatus: ctx.httpStatus } : {}),
-    ...(cause ? { cause } : {}),
-  });
-}
-
-/** The part of the SDK's message resource this provider reads. */
-interface SdkMessage {
-  sid?: string;
-  status?: string;
-  numSegments?: string | number | null;
-  errorCode?: number | string | null;
-  errorMessage?: string | null;
-}
+export type { TwilioFailure } from './map-twilio-error.js';
+export { mapTwilioError, twilioFailureToSmsError } from './map-twilio-error.js';
+export { TWILIO_ERROR_CODES } from './twilio-error-codes.js';
 
 /** The part of the SDK client this provider uses. */
 interface SdkClient {
-  messages: { create(params: Record<string, unknown>): Promise<SdkMessage> };
+  messages: { create(params: Record<string, unknown>): Promise<TwilioCreatedMessage> };
   api: { v2010: { accounts(sid: string): { fetch(): Promise<unknown> } } };
 }
 
@@ -202,7 +96,13 @@ export class TwilioProvider implements SmsProvider {
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.apiBaseUrl !== undefined ? { apiBaseUrl: options.apiBaseUrl } : {}),
     });
-    this.#statusCallbackUrl = options.statusCallbackUrl;
+    this.#statusCallbackUrl =
+      options.statusCallbackUrl === undefined
+        ? undefined
+        : checkCallbackUrl(options.statusCallbackUrl, {
+            option: 'options.statusCallbackUrl',
+            provider: 'twilio',
+          });
     this.#logger = options.logger;
   }
 
@@ -220,7 +120,7 @@ export class TwilioProvider implements SmsProvider {
     if (this.#statusCallbackUrl) params.statusCallback = this.#statusCallbackUrl;
     const to = maskPhone(checked.to);
     const ctx: TwilioCallContext = { signal: options.signal };
-    let msg: SdkMessage;
+    let msg: TwilioCreatedMessage;
     try {
       msg = await this.#call(ctx, (client) => client.messages.create(params));
     } catch (err) {
@@ -232,38 +132,22 @@ export class TwilioProvider implements SmsProvider {
       });
       throw err;
     }
-    if (msg.errorCode !== null && msg.errorCode !== undefined && msg.errorCode !== '') {
-      const err = twilioFailureToSmsError(
-        { httpStatus: ctx.httpStatus, code: msg.errorCode, message: msg.errorMessage },
-        this.#secrets,
-      );
-      this.#log({ op: 'send', to, code: err.code, providerCode: err.providerCode, messageId: msg.sid });
-      throw err;
-    }
-    if (typeof msg.sid !== 'string' || !msg.sid) {
-      throw new SmsError({
-        code: 'unknown',
-        provider: 'twilio',
-        outcome: 'unknown',
-        message: 'Twilio accepted the request but its response carried no message SID',
-        ...(ctx.httpStatus !== undefined ? { httpStatus: ctx.httpStatus } : {}),
+    const failure = createdTwilioMessageError(msg, ctx.httpStatus, this.#secrets);
+    if (failure) {
+      this.#log({
+        op: 'send',
+        to,
+        code: failure.code,
+        providerCode: failure.providerCode,
+        messageId: msg.sid,
       });
+      throw failure;
     }
-    if (!isSmsStatus(msg.status)) {
-      // Accepted (a SID came back), but in a shape we cannot trust: it may well have been sent.
-      throw new SmsError({
-        code: 'unknown',
-        provider: 'twilio',
-        outcome: 'unknown',
-        message: `Twilio accepted message ${msg.sid} but answered an unrecognised status`,
-        ...(ctx.httpStatus !== undefined ? { httpStatus: ctx.httpStatus } : {}),
-      });
-    }
-    const status = msg.status;
+    const status = msg.status as SmsStatus;
     const numSegments = Number(msg.numSegments);
     this.#log({ op: 'send', to, status, messageId: msg.sid });
     return {
-      messageId: msg.sid,
+      messageId: msg.sid as string,
       provider: 'twilio',
       status,
       segments: Number.isInteger(numSegments) && numSegments > 0 ? numSegments : checked.segments,

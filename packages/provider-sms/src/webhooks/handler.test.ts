@@ -602,3 +602,17 @@ describe('toNodeListener', () => {
     }
   });
 });
+
+describe('duration options are checked at construction', () => {
+  it.each(['authCacheTtlMs', 'authRefreshIntervalMs'] as const)(
+    '%s past setTimeout’s limit (2^31 − 1) or negative → invalid_config naming it',
+    (option) => {
+      for (const value of [2 ** 31, -1, Number.NaN]) {
+        expect(() => setup({ [option]: value })).toThrow(
+          expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining(option) }),
+        );
+      }
+      expect(() => setup({ [option]: 0 })).not.toThrow();
+    },
+  );
+});

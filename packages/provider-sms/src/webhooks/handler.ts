@@ -17,10 +17,12 @@
  *   (register a content-type parser that leaves the body alone, e.g. `app.removeAllContentTypeParsers()` in that scope)
  * - Hono / Bun / Deno / workers: `app.post('/hooks/sms/*', (c) => handler(c.req.raw))`
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConfigCipher } from '../config/cipher.js';
 import type { SmsConfigStore } from '../config/store.js';
 import { decodeTwilioConfig } from '../config/twilio-config.js';
+import { checkDurationMs } from '../duration.js';
 import { isSmsError, type SmsError, sanitizeCause } from '../errors.js';
 import { BoundedLru } from '../lru.js';
 import type { Logger, SmsStatus } from '../types.js';
@@ -120,7 +122,10 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
   const seen = new BoundedLru<string, true>(capacity);
   const latest = new BoundedLru<string, SmsStatus>(capacity);
   const inFlight = new Map<string, Promise<boolean>>();
-  const ttl = options.authCacheTtlMs ?? 60_000;
+  const ttl = checkDurationMs(options.authCacheTtlMs ?? 60_000, {
+    option: 'authCacheTtlMs',
+    owner: 'createStatusWebhookHandler',
+  });
   const authCache = new BoundedLru<string, { auth: TwilioWebhookAuth; expires: number }>(1_000);
   const log = options.logger;
   const now = options.now ?? (() => new Date());
@@ -129,7 +134,10 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
     (options.store && options.cipher ? twilioAuthFromStore(options.store, options.cipher) : undefined);
 
   const authReads = new Map<string, Promise<TwilioWebhookAuth | undefined>>();
-  const refreshInterval = Math.max(0, options.authRefreshIntervalMs ?? 5_000);
+  const refreshInterval = checkDurationMs(options.authRefreshIntervalMs ?? 5_000, {
+    option: 'authRefreshIntervalMs',
+    owner: 'createStatusWebhookHandler',
+  });
   const forcedReadAt = new BoundedLru<string, number>(1_000);
 
   // Reads a tenant's auth from the store and caches it; concurrent callers share one read.

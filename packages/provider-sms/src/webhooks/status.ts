@@ -1,4 +1,5 @@
 import { SmsError, type SmsErrorCode } from '../errors.js';
+import { twilioErrorCode } from '../providers/twilio-error-codes.js';
 import type { SmsProviderName, SmsStatus } from '../types.js';
 
 /** One delivery-status update, normalized from a Twilio status callback or an MSG91 delivery report. */
@@ -51,18 +52,9 @@ export function isStatusAdvance(from: SmsStatus | undefined, to: SmsStatus): boo
   return from === undefined || statusRank(to) > statusRank(from);
 }
 
-const TWILIO_DELIVERY_CODES: Record<string, SmsErrorCode> = {
-  '30003': 'recipient_unreachable',
-  '30004': 'carrier_rejected',
-  '30007': 'carrier_rejected',
-  '30005': 'invalid_recipient',
-  '30006': 'invalid_recipient',
-  '21610': 'recipient_opted_out',
-};
-
-/** Maps a Twilio ErrorCode of a status callback to a §5 delivery-failure code (30008 and anything unlisted → 'unknown'). */
+/** Maps a Twilio ErrorCode of a status callback to a §5 delivery-failure code by the Twilio error table (30008 and anything unlisted → 'unknown'). */
 export function twilioDeliveryErrorCode(errorCode: string | number): SmsErrorCode {
-  return TWILIO_DELIVERY_CODES[String(errorCode).trim()] ?? 'unknown';
+  return twilioErrorCode(errorCode) ?? 'unknown';
 }
 
 /** How one MSG91 report status maps: its `SmsStatus` and, for failures, the §5 code. */

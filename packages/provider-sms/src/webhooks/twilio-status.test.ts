@@ -76,7 +76,11 @@ describe('parseTwilioStatusCallback', () => {
     ['30006', 'invalid_recipient'],
     ['21610', 'recipient_opted_out'],
     ['30008', 'unknown'],
-    ['30001', 'unknown'],
+    ['30001', 'sender_queue_full'],
+    ['30034', 'invalid_sender'],
+    ['30036', 'sender_queue_full'],
+    ['30453', 'permission_denied'],
+    ['30999', 'unknown'],
     ['12345', 'unknown'],
   ])('maps ErrorCode %s to %s', async (errorCode, code) => {
     const event = await parse(callback(base({ MessageStatus: 'undelivered', ErrorCode: errorCode })));
