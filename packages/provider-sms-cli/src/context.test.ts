@@ -1,5 +1,6 @@
+import { SmsError } from '@leadmetrics/provider-sms';
 import { expect, it } from 'vitest';
-import { databaseTarget, openTarget, redactUrl } from './context.js';
+import { databaseTarget, openTarget, redactUrl, smsErrorFields } from './context.js';
 
 it('redactUrl prints protocol//host:port/db only: no user, password or query string', () => {
   expect(redactUrl('postgres://u@h/db?password=hunter2')).toBe('postgres://h/db');
@@ -24,4 +25,22 @@ it('DATABASE_URL with a password in the query never reaches a message (migrate p
   expect(err).toBeInstanceOf(Error);
   expect(err!.message).toContain('postgres://127.0.0.1:1/db');
   expect(err!.message).not.toMatch(/hunter[23]/);
+});
+
+it("smsErrorFields is the error's log-safe view without name, attempts and cause (messageId kept)", () => {
+  const err = new SmsError({
+    code: 'invalid_recipient',
+    message: 'no',
+    provider: 'twilio',
+    providerCode: 30005,
+    messageId: 'SM0123456789abcdef0123456789abcdef',
+    cause: new Error('secret-ish'),
+  });
+  const fields = smsErrorFields(err);
+  expect(fields).toMatchObject({
+    code: 'invalid_recipient',
+    messageId: 'SM0123456789abcdef0123456789abcdef',
+  });
+  expect(Object.keys(fields)).not.toContain('cause');
+  expect(Object.keys(fields)).not.toContain('attempts');
 });

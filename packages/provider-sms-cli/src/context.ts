@@ -195,17 +195,9 @@ export function errorMessage(err: unknown, secrets: readonly (string | undefined
 
 /** The log-safe fields of an `SmsError` as the CLI prints them. */
 export function smsErrorFields(err: SmsError): Record<string, unknown> {
-  return {
-    code: err.code,
-    message: err.message,
-    provider: err.provider,
-    providerCode: err.providerCode,
-    httpStatus: err.httpStatus,
-    retryable: err.retryable,
-    outcome: err.outcome,
-    retryAfterMs: err.retryAfterMs,
-    messageId: err.messageId,
-  };
+  // The error's own log-safe view, so that a field added to SmsError reaches the CLI too.
+  const { name: _name, attempts: _attempts, cause: _cause, ...fields } = err.toJSON();
+  return fields;
 }
 
 /** True for an `SmsError` raised by local validation (bad input, nothing sent or written): exit 2. */
