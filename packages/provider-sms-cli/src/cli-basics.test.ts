@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseKeyRing } from '@leadmetrics/provider-sms';
 import { describe, expect, it } from 'vitest';
 
 const PKG = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,5 +61,34 @@ describe('provider-sms basics (built binary)', () => {
     const r = await run(['log', '--help']);
     expect(r.stdout).toMatch(/how many rows \(default: 50\)/);
     expect(r.stdout).not.toMatch(/\(default 50\)/);
+  });
+});
+
+describe('provider-sms keys generate', () => {
+  it('prints a PROVIDER_CONFIG_KEYS value that parseKeyRing accepts, new each time', async () => {
+    const a = await run(['keys', 'generate']);
+    const b = await run(['keys', 'generate']);
+    expect(a.code).toBe(0);
+    const ring = parseKeyRing(a.stdout.trim());
+    expect(ring.activeKeyId).toBe('k1');
+    expect(ring.keys.k1).toHaveLength(32);
+    expect(a.stdout).not.toBe(b.stdout);
+  });
+
+  it('--rotate puts the new key first (active) and keeps the old ones; a taken id or a bad ring is bad usage', async () => {
+    const old = (await run(['keys', 'generate'])).stdout.trim();
+    const r = await run(['keys', 'generate', '--id', 'k2', '--rotate', old, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { PROVIDER_CONFIG_KEYS: string; activeKeyId: string };
+    expect(out.activeKeyId).toBe('k2');
+    const ring = parseKeyRing(out.PROVIDER_CONFIG_KEYS);
+    expect(ring.activeKeyId).toBe('k2');
+    expect(Object.keys(ring.keys).sort()).toEqual(['k1', 'k2']);
+    expect(out.PROVIDER_CONFIG_KEYS.endsWith(old)).toBe(true);
+    expect((await run(['keys', 'generate', '--rotate', old])).code).toBe(2);
+    const bad = await run(['keys', 'generate', '--id', 'k2', '--rotate', 'k1:c2hvcnQ=']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--rotate/);
+    expect((await run(['keys', 'generate', '--id', 'a b'])).code).toBe(2);
   });
 });

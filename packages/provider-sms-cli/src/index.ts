@@ -16,13 +16,14 @@ import {
   withDatabase,
 } from './context.js';
 import { registerEmulatorCommand } from './emulator.js';
+import { registerKeysCommands } from './keys.js';
 import { writeJson, writeLine } from './output.js';
 import { registerSendCommands } from './send.js';
 
 const ENV_HELP = `
 Environment:
   DATABASE_URL          PostgreSQL server; absent → embedded PGlite in --data-dir (default ${DEFAULT_DATA_DIR})
-  PROVIDER_CONFIG_KEYS  k2:<base64>,k1:<base64> (first = active); absent with PGlite → a key file in the data dir
+  PROVIDER_CONFIG_KEYS  k2:<base64>,k1:<base64> (first = active; make one: provider-sms keys generate); absent with PGlite → a key file in the data dir
   MSG91_AUTH_KEY, MSG91_TEMPLATE_ID, MSG91_SENDER_ID   the platform default (MSG91), needed to send through it
   TWILIO_API_BASE_URL, MSG91_API_BASE_URL               point the providers at emulators
 
@@ -91,6 +92,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerConfigCommands(program, io, common, setExit);
   registerSendCommands(program, io, common, setExit);
   registerEmulatorCommand(program, io);
+  registerKeysCommands(program, io);
 
   program
     .command('demo')
