@@ -84,6 +84,7 @@ export type {
   SmsStatus,
 } from './types.js';
 export type {
+  FetchHandler,
   NodeListenerOptions,
   StatusWebhookHandler,
   StatusWebhookHandlerOptions,

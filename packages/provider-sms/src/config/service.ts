@@ -221,7 +221,12 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
       // A token change keeps the old token (inside the envelope only) for the rotation window.
       const existing = await store.get(key);
       const stored = existing ? decodeTwilioConfig(existing, cipher) : undefined;
-      const plaintext = twilioConfigPlaintext(config, stored?.ok ? stored : undefined, new Date(), rotationWindowMs);
+      const plaintext = twilioConfigPlaintext(
+        config,
+        stored?.ok ? stored : undefined,
+        new Date(),
+        rotationWindowMs,
+      );
       const envelope = cipher.encrypt(plaintext, ctxOf(tenantId));
       const row = await store.upsert(key, envelope);
       changed(tenantId);

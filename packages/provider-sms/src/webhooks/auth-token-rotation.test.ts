@@ -22,7 +22,11 @@ const NEW = 'new-auth-token-fedcba9876543210';
 const NEWER = 'newer-auth-token-000000000000001';
 const BASE = 'https://hooks.example.com/sms';
 const HOUR = 3_600_000;
-const config = (authToken: string): TwilioConfig => ({ accountSid: ACCOUNT, authToken, fromNumber: '+15005550006' });
+const config = (authToken: string): TwilioConfig => ({
+  accountSid: ACCOUNT,
+  authToken,
+  fromNumber: '+15005550006',
+});
 const verifyingTwilio = (): SmsProvider => ({
   name: 'twilio',
   send: async () => {

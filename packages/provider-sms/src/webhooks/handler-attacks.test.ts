@@ -1,5 +1,5 @@
 // Issue 13, items 11–15: each attack on the status webhooks reproduced, then refused.
-import { createServer, type IncomingMessage, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../types.js';
@@ -209,7 +209,9 @@ describe('toNodeListener (items 13, 14)', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        Object.assign(req, { body: Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString())) });
+        Object.assign(req, {
+          body: Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString())),
+        });
         listener(req, res);
       });
     });

@@ -36,7 +36,7 @@ import { parseMsg91DeliveryReport } from './msg91-report.js';
 import { malformedWebhook, type SmsStatusEvent, twilioIdempotencyKey } from './status.js';
 import { createStatusMemory } from './status-memory.js';
 import { createTenantAuthCache } from './tenant-auth-cache.js';
-import { twilioAuthFromStore, type TwilioWebhookAuth } from './twilio-auth-store.js';
+import { type TwilioWebhookAuth, twilioAuthFromStore } from './twilio-auth-store.js';
 import { readFormBody, twilioStatusEventFromForm } from './twilio-status.js';
 import { isWebhookTenantId } from './webhook-tenant-id.js';
 
@@ -176,7 +176,12 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
   };
 
   // Verifies with the current token, then (rotation) an unexpired previous one; throws the current token's error.
-  function verify(auth: TwilioWebhookAuth, params: URLSearchParams, signature: string, url: string): Verified {
+  function verify(
+    auth: TwilioWebhookAuth,
+    params: URLSearchParams,
+    signature: string,
+    url: string,
+  ): Verified {
     const parse = (authToken: string) =>
       twilioStatusEventFromForm(params, signature, {
         authToken,
@@ -209,7 +214,10 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
       await retirePreviousAuthToken?.();
       log?.info({ provider: 'twilio', tenantId }, 'previous Twilio auth token retired');
     } catch (err) {
-      log?.warn({ provider: 'twilio', tenantId, err: sanitizeCause(err) }, 'cannot retire previous Twilio auth token');
+      log?.warn(
+        { provider: 'twilio', tenantId, err: sanitizeCause(err) },
+        'cannot retire previous Twilio auth token',
+      );
     }
   }
 
@@ -233,7 +241,10 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
       return loadFailed(tenantId, err);
     }
     if (!auth) {
-      log?.warn({ provider: 'twilio', tenantId }, 'status callback for a tenant without Twilio config rejected');
+      log?.warn(
+        { provider: 'twilio', tenantId },
+        'status callback for a tenant without Twilio config rejected',
+      );
       return forbidden();
     }
     const params = await readFormBody(request);

@@ -75,7 +75,12 @@ export function createStatusMemory(options: StatusMemoryOptions): StatusMemory {
         else latest.set(messageKey, previous);
       }
       log?.error(
-        { provider: event.provider, messageId: event.messageId, status: event.status, err: sanitizeCause(err) },
+        {
+          provider: event.provider,
+          messageId: event.messageId,
+          status: event.status,
+          err: sanitizeCause(err),
+        },
         'delivery status handler failed',
       );
       if (askedShared && options.forgetKey)
