@@ -37,8 +37,13 @@ import { malformedWebhook, type SmsStatusEvent, twilioIdempotencyKey } from './s
 import { createStatusMemory } from './status-memory.js';
 import { createTenantAuthCache } from './tenant-auth-cache.js';
 import { type TwilioWebhookAuth, twilioAuthFromStore } from './twilio-auth-store.js';
-import { readFormBody, twilioStatusEventFromForm } from './twilio-status.js';
-import { isWebhookTenantId } from './webhook-tenant-id.js';
+import { readFormBody } from './twilio-status.js';
+import {
+  sameTwilioAuth,
+  type VerifiedTwilioCallback,
+  verifyTwilioCallback,
+} from './verify-twilio-callback.js';
+import { type Route, route } from './webhook-route.js';
 
 export type { FetchHandler, NodeListenerOptions } from './node-listener.js';
 export { toNodeListener } from './node-listener.js';
@@ -96,47 +101,6 @@ const SIGNATURE_RE = /^[A-Za-z0-9+/]{27}=$/;
 // Twilio's idempotency tokens are short printable strings; others are ignored (the event key still dedupes).
 const IDEMPOTENCY_TOKEN_RE = /^[\x21-\x7e]{1,128}$/;
 
-/** A verified callback and whether the tenant's current token (not a rotating previous one) signed it. */
-interface Verified {
-  event: SmsStatusEvent;
-  current: boolean;
-}
-
-const sameAuth = (a: TwilioWebhookAuth, b: TwilioWebhookAuth) =>
-  a.authToken === b.authToken && a.accountSid === b.accountSid && a.previousAuthToken === b.previousAuthToken;
-
-interface Route {
-  kind: 'twilio' | 'msg91';
-  /** Tenant id (Twilio), decoded; undefined when the segment cannot be a tenant id (400). */
-  tenantId?: string;
-  /** The route part of the path as received (e.g. '/twilio/tenant%201'), for `publicBaseUrl`. */
-  tail: string;
-}
-
-function decodeTenantId(segment: string): string | undefined {
-  try {
-    const id = decodeURIComponent(segment);
-    return isWebhookTenantId(id) ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function route(url: URL): Route | undefined {
-  const segments = url.pathname.split('/');
-  const n = segments.length;
-  if (segments[n - 1] === '') segments.pop(); // trailing slash
-  const last = segments[segments.length - 1];
-  const before = segments[segments.length - 2];
-  if (before === 'twilio' && last) {
-    const tenantId = decodeTenantId(last);
-    return { kind: 'twilio', ...(tenantId ? { tenantId } : {}), tail: `/twilio/${last}` };
-  }
-  if (before === 'msg91' && last) return { kind: 'msg91', tail: `/msg91/${last}` };
-  if (last === 'msg91') return { kind: 'msg91', tail: '/msg91' };
-  return undefined;
-}
-
 /** Creates the Fetch API delivery-status webhook handler: verifies, normalizes, de-duplicates and passes events to `onEvent`. */
 export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions): StatusWebhookHandler {
   const log = options.logger;
@@ -174,36 +138,6 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
     log?.error({ provider: 'twilio', tenantId, err: sanitizeCause(err) }, 'cannot load tenant Twilio config');
     return text(500, 'tenant config unavailable');
   };
-
-  // Verifies with the current token, then (rotation) an unexpired previous one; throws the current token's error.
-  function verify(
-    auth: TwilioWebhookAuth,
-    params: URLSearchParams,
-    signature: string,
-    url: string,
-  ): Verified {
-    const parse = (authToken: string) =>
-      twilioStatusEventFromForm(params, signature, {
-        authToken,
-        expectedAccountSid: auth.accountSid,
-        url,
-        now,
-      });
-    try {
-      return { event: parse(auth.authToken), current: true };
-    } catch (err) {
-      const previousValid =
-        auth.previousAuthToken !== undefined &&
-        auth.previousAuthTokenExpiresAt !== undefined &&
-        auth.previousAuthTokenExpiresAt > now();
-      if (!previousValid || !isSmsError(err) || err.httpStatus !== 403) throw err;
-      try {
-        return { event: parse(auth.previousAuthToken!), current: false };
-      } catch {
-        throw err;
-      }
-    }
-  }
 
   // A callback validated with the new token: the previous one is dropped (stored config, then this cache).
   async function retirePrevious(tenantId: string, auth: TwilioWebhookAuth): Promise<void> {
@@ -250,9 +184,9 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
     const params = await readFormBody(request);
     if (!params) return text(400, 'expected application/x-www-form-urlencoded');
     const target = publicUrl(url, r);
-    let verified: Verified | undefined;
+    let verified: VerifiedTwilioCallback | undefined;
     try {
-      verified = verify(auth, params, signature, target);
+      verified = verifyTwilioCallback(auth, params, signature, target, now);
     } catch (err) {
       if (!isSmsError(err)) throw err;
       let final: SmsError = err;
@@ -265,9 +199,9 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
           return loadFailed(tenantId, loadErr);
         }
         if (!fresh) return forbidden();
-        if (!sameAuth(fresh, auth)) {
+        if (!sameTwilioAuth(fresh, auth)) {
           try {
-            verified = verify(fresh, params, signature, target);
+            verified = verifyTwilioCallback(fresh, params, signature, target, now);
             auths.refundForcedRead(tenantId); // a genuine rotation does not use up the budget
             auth = fresh;
           } catch (again) {
