@@ -199,6 +199,35 @@ describe('toNodeListener (items 13, 14)', () => {
     expect(events).toEqual([]);
   });
 
+  it("behind a proxy takes the signed URL's origin from publicBaseUrl, whatever the Host header says", async () => {
+    const { handler, events } = setup({ publicBaseUrl: 'https://hooks.example.com/sms/' });
+    const port = await listen(toNodeListener(handler));
+    const body = form(A, { MessageStatus: 'delivered' });
+    const signature = computeTwilioSignature(A.authToken, `${BASE}/twilio/A`, body);
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature };
+    const res = await post(
+      port,
+      '/internal/prefix/twilio/A',
+      { ...headers, host: 'backend:8080' },
+      body.toString(),
+    );
+    expect(res.status).toBe(200);
+    expect(events.map((e) => e.tenantId)).toEqual(['A']);
+  });
+
+  it('refuses a publicBaseUrl that cannot be an origin for signed URLs, naming it', () => {
+    for (const bad of [
+      'hooks.example.com/sms',
+      '/sms',
+      'ftp://h/sms',
+      'https://h/sms?x=1',
+      'https://u:p@h/sms',
+      '',
+    ]) {
+      expect(() => setup({ publicBaseUrl: bad }), bad).toThrow(/publicBaseUrl/);
+    }
+  });
+
   it('answers at once, naming the cause, when mounted after a body parser', async () => {
     const { handler, lines } = setup();
     const listener = toNodeListener(handler, {

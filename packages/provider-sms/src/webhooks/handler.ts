@@ -30,7 +30,7 @@
  */
 import type { ConfigCipher } from '../config/cipher.js';
 import type { SmsConfigStore } from '../config/store.js';
-import { isSmsError, type SmsError, sanitizeCause } from '../errors.js';
+import { isSmsError, SmsError, sanitizeCause } from '../errors.js';
 import type { Logger } from '../types.js';
 import { parseMsg91DeliveryReport } from './msg91-report.js';
 import { malformedWebhook, type SmsStatusEvent, twilioIdempotencyKey } from './status.js';
@@ -101,8 +101,30 @@ const SIGNATURE_RE = /^[A-Za-z0-9+/]{27}=$/;
 // Twilio's idempotency tokens are short printable strings; others are ignored (the event key still dedupes).
 const IDEMPOTENCY_TOKEN_RE = /^[\x21-\x7e]{1,128}$/;
 
+/** `publicBaseUrl` as given, or `invalid_config` naming it: an absolute http(s) URL without query, fragment or credentials. */
+function checkPublicBaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const u = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
+  if (
+    !u ||
+    !/^https?:$/.test(u.protocol) ||
+    u.search ||
+    u.hash ||
+    u.username ||
+    u.password ||
+    /\s/.test(value)
+  ) {
+    throw new SmsError({
+      code: 'invalid_config',
+      message: 'publicBaseUrl must be an absolute http(s) URL without query, fragment or credentials',
+    });
+  }
+  return value.replace(/\/+$/, '');
+}
+
 /** Creates the Fetch API delivery-status webhook handler: verifies, normalizes, de-duplicates and passes events to `onEvent`. */
 export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions): StatusWebhookHandler {
+  const publicBaseUrl = checkPublicBaseUrl(options.publicBaseUrl);
   const log = options.logger;
   const now = options.now ?? (() => new Date());
   const memory = createStatusMemory({
@@ -130,8 +152,7 @@ export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions)
   }
 
   function publicUrl(url: URL, r: Route): string {
-    if (!options.publicBaseUrl) return url.href;
-    return options.publicBaseUrl.replace(/\/+$/, '') + r.tail + url.search;
+    return publicBaseUrl === undefined ? url.href : publicBaseUrl + r.tail + url.search;
   }
 
   const loadFailed = (tenantId: string, err: unknown) => {
