@@ -98,7 +98,7 @@ describe('item 12: tenant lookups cost no store read for junk, no enumeration, n
   });
 
   it('reads an unknown tenant once for 500 requests; invalidate() forgets it at once', async () => {
-    const { handler, loadTwilioAuth, tenants, events } = setup();
+    const { handler, loadTwilioAuth, tenants, events } = setup({ unknownTenantCacheTtlMs: 600_000 });
     const C: TwilioWebhookAuth = { accountSid: `AC${'c'.repeat(32)}`, authToken: 'tenant-c-auth-token-0003' };
     for (let i = 0; i < 500; i++) expect((await handler(callback('C', C))).status).toBe(403);
     expect(loadTwilioAuth).toHaveBeenCalledTimes(1);
@@ -137,17 +137,24 @@ describe('item 12: tenant lookups cost no store read for junk, no enumeration, n
 });
 
 describe('item 15: replays', () => {
-  it("de-duplicates on Twilio's I-Twilio-Idempotency-Token, within the tenant", async () => {
+  it("de-duplicates on Twilio's I-Twilio-Idempotency-Token, then on the signed content, within the tenant", async () => {
     const seen = new Set<string>();
     const isDuplicate = vi.fn(async (key: string) => seen.has(key) || !seen.add(key));
     const { handler, events } = setup({ isDuplicate });
     const token = { 'i-twilio-idempotency-token': 'a5f3e1b2-idem-0001' };
     expect((await handler(callback('B', B, { MessageStatus: 'delivered' }, token))).status).toBe(200);
-    expect(isDuplicate).toHaveBeenLastCalledWith('twilio:B:idempotency:a5f3e1b2-idem-0001');
-    // A second handler (another replica, or after a restart) sharing the persistent store drops the retry.
+    expect(isDuplicate.mock.calls.map((c) => (c as unknown[])[0])).toEqual([
+      'twilio:B:idempotency:a5f3e1b2-idem-0001',
+      `twilio:B:${SID_B}:+14155552671:delivered`,
+    ]);
+    // Another replica (or this one after a restart) sharing the persistent store drops Twilio's retry…
     const other = setup({ isDuplicate });
     expect((await other.handler(callback('B', B, { MessageStatus: 'delivered' }, token))).status).toBe(200);
-    expect(other.events).toEqual([]);
+    // …and a replay whose (unsigned) token was changed: the signed content still matches.
+    const third = setup({ isDuplicate });
+    const changed = { 'i-twilio-idempotency-token': 'forged-0002' };
+    expect((await third.handler(callback('B', B, { MessageStatus: 'delivered' }, changed))).status).toBe(200);
+    expect([other.events, third.events]).toEqual([[], []]);
     expect(events).toHaveLength(1);
   });
 });

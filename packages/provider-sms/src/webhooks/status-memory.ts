@@ -7,9 +7,9 @@ import { isStatusAdvance, type SmsStatusEvent, statusEventKey, statusMessageKey 
 export interface StatusMemoryOptions {
   /** Receives each new event once; throwing (or rejecting) makes `deliver` resolve false. */
   onEvent(event: SmsStatusEvent): void | Promise<void>;
-  /** Shared duplicate check, asked after the in-memory one misses; true → the event is dropped. */
+  /** Shared duplicate check, asked after the in-memory one misses (per key, in order); true → the event is dropped. */
   isDuplicate?: (key: string) => boolean | Promise<boolean>;
-  /** Called when `onEvent` failed for a key `isDuplicate` was asked about. */
+  /** Called for each key `isDuplicate` was asked about when `onEvent` failed. */
   forgetKey?: (key: string) => void | Promise<void>;
   /** Bound of the memory of seen keys and of last statuses. */
   capacity: number;
@@ -20,7 +20,8 @@ export interface StatusMemoryOptions {
 export interface StatusMemory {
   /**
    * true → `onEvent` ran, or the event was a duplicate or stale; false → `onEvent` failed (not marked seen).
-   * `dedupeKey` (e.g. a Twilio idempotency token's key) replaces the event key as the key of this delivery.
+   * `dedupeKey` (e.g. a Twilio idempotency token's key) is checked (in memory, then with `isDuplicate`) before the
+   * event key, never instead of it: a duplicate by either is dropped.
    */
   deliver(event: SmsStatusEvent, dedupeKey?: string): Promise<boolean>;
 }
@@ -43,20 +44,21 @@ export function createStatusMemory(options: StatusMemoryOptions): StatusMemory {
     return true;
   }
 
-  async function run(event: SmsStatusEvent, key: string, eventKey: string, messageKey: string) {
-    let askedShared = false;
+  async function run(event: SmsStatusEvent, keys: readonly string[], messageKey: string) {
+    const asked: string[] = [];
     let reserved = false;
     let previous: SmsStatus | undefined;
     const markSeen = () => {
-      seen.set(key, true);
-      seen.set(eventKey, true);
+      for (const k of keys) seen.set(k, true);
     };
     try {
       if (options.isDuplicate) {
-        askedShared = true;
-        if (await options.isDuplicate(key)) {
-          markSeen();
-          return true;
+        for (const k of keys) {
+          asked.push(k);
+          if (await options.isDuplicate(k)) {
+            markSeen();
+            return true;
+          }
         }
         // A higher status of this message may have been passed on while the shared store answered.
         if (isStale(event, messageKey)) return true;
@@ -83,27 +85,24 @@ export function createStatusMemory(options: StatusMemoryOptions): StatusMemory {
         },
         'delivery status handler failed',
       );
-      if (askedShared && options.forgetKey)
-        await Promise.resolve(options.forgetKey(key)).catch(() => undefined);
+      for (const k of asked) await Promise.resolve(options.forgetKey?.(k)).catch(() => undefined);
       return false;
     }
   }
 
   return {
     async deliver(event, dedupeKey) {
-      const eventKey = statusEventKey(event);
-      const key = dedupeKey ?? eventKey;
-      if (seen.has(key) || seen.has(eventKey)) return true;
-      const pending = inFlight.get(key) ?? inFlight.get(eventKey);
+      // The event key is signed content; a dedupe key (e.g. an unsigned idempotency header) only adds to it.
+      const keys = dedupeKey ? [dedupeKey, statusEventKey(event)] : [statusEventKey(event)];
+      if (keys.some((k) => seen.has(k))) return true;
+      const pending = keys.map((k) => inFlight.get(k)).find((p) => p !== undefined);
       if (pending) return pending;
       const messageKey = statusMessageKey(event);
       if (isStale(event, messageKey)) return true;
-      const p = run(event, key, eventKey, messageKey).finally(() => {
-        inFlight.delete(key);
-        inFlight.delete(eventKey);
+      const p = run(event, keys, messageKey).finally(() => {
+        for (const k of keys) inFlight.delete(k);
       });
-      inFlight.set(key, p);
-      inFlight.set(eventKey, p);
+      for (const k of keys) inFlight.set(k, p);
       return p;
     },
   };
