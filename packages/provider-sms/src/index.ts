@@ -86,6 +86,7 @@ export type {
 export type {
   FetchHandler,
   NodeListenerOptions,
+  StatusWebhookCacheControl,
   StatusWebhookHandler,
   StatusWebhookHandlerOptions,
   TwilioWebhookAuth,

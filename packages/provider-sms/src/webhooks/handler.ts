@@ -33,6 +33,7 @@ import type { SmsConfigStore } from '../config/store.js';
 import { isSmsError, SmsError, sanitizeCause } from '../errors.js';
 import type { Logger } from '../types.js';
 import { parseMsg91DeliveryReport } from './msg91-report.js';
+import type { FetchHandler } from './node-listener.js';
 import { malformedWebhook, type SmsStatusEvent, twilioIdempotencyKey } from './status.js';
 import { createStatusMemory } from './status-memory.js';
 import { createTenantAuthCache } from './tenant-auth-cache.js';
@@ -81,9 +82,11 @@ export interface StatusWebhookHandlerOptions {
   now?: () => Date;
 }
 
-/** A Fetch API `Request → Response` handler that can be told a tenant's config changed (e.g. by `listenForChanges`). */
-export interface StatusWebhookHandler {
-  (request: Request): Promise<Response>;
+/** A Fetch API `Request → Response` handler. */
+export type StatusWebhookHandler = FetchHandler;
+
+/** What the handler's tenant cache can be told (e.g. by `listenForChanges`): a tenant's config changed. */
+export interface StatusWebhookCacheControl {
   /** Forgets the tenant's cached Twilio auth (or its "unknown tenant" entry) at once. */
   invalidate(tenantId: string): void;
   /** Forgets every cached tenant. */
@@ -123,7 +126,9 @@ function checkPublicBaseUrl(value: string | undefined): string | undefined {
 }
 
 /** Creates the Fetch API delivery-status webhook handler: verifies, normalizes, de-duplicates and passes events to `onEvent`. */
-export function createStatusWebhookHandler(options: StatusWebhookHandlerOptions): StatusWebhookHandler {
+export function createStatusWebhookHandler(
+  options: StatusWebhookHandlerOptions,
+): StatusWebhookHandler & StatusWebhookCacheControl {
   const publicBaseUrl = checkPublicBaseUrl(options.publicBaseUrl);
   const log = options.logger;
   const now = options.now ?? (() => new Date());
