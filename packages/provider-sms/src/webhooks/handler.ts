@@ -11,8 +11,8 @@
  * 404 unknown route, 405 not a POST, 500 `onEvent` threw or the config store failed (the provider
  * retries; the event is not marked seen).
  *
- * Replays: events are de-duplicated (Twilio: by `I-Twilio-Idempotency-Token` when sent, else by
- * tenant + provider + message + recipient + status) and passed on only forward, in memory: a replay
+ * Replays: events are de-duplicated by `I-Twilio-Idempotency-Token` (Twilio, when sent) and always by
+ * tenant + provider + message + recipient + status, and passed on only forward, in memory: a replay
  * after the in-memory window (`seenCapacity`) or a restart is delivered again unless `isDuplicate`
  * is backed by a persistent store.
  *
@@ -65,9 +65,9 @@ export interface StatusWebhookHandlerOptions {
   msg91Secret?: string;
   /** Public URL the routes hang off (e.g. 'https://hooks.example.com/sms'), the origin of the signed URL; behind a proxy you must set it. Default: the request URL. */
   publicBaseUrl?: string;
-  /** Shared duplicate check across replicas (and restarts, if persistent), asked after the in-memory one misses; true → the event is dropped. Keys are tenant-scoped. */
+  /** Shared duplicate check across replicas (and restarts, if persistent), asked after the in-memory one misses: the idempotency-token key (when sent), then the event key; true → the event is dropped. Keys are tenant-scoped. */
   isDuplicate?: (key: string) => boolean | Promise<boolean>;
-  /** Called when `onEvent` failed for a key `isDuplicate` was asked about, so a check-and-set store can release it. */
+  /** Called for each key `isDuplicate` was asked about when `onEvent` failed, so a check-and-set store can release it. */
   forgetKey?: (key: string) => void | Promise<void>;
   /** Bound of the in-memory memory of seen events and of last statuses; default 10 000. */
   seenCapacity?: number;
