@@ -87,7 +87,9 @@ export type {
   SmsStatus,
 } from './types.js';
 export type {
+  FetchHandler,
   NodeListenerOptions,
+  StatusWebhookCacheControl,
   StatusWebhookHandler,
   StatusWebhookHandlerOptions,
   TwilioWebhookAuth,

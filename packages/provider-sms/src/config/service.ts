@@ -5,6 +5,7 @@ import type { Logger, ProviderOptions, SmsCallOptions } from '../types.js';
 import type { ConfigCipher } from './cipher.js';
 import { parseConfig, type TwilioConfig, twilioConfigSchema } from './schemas.js';
 import { type ConfigRowKey, type ConfigRowVersion, checkTenantId, type SmsConfigStore } from './store.js';
+import { checkRotationWindowMs, twilioConfigPlaintext } from './token-rotation.js';
 import { decodeTwilioConfig } from './twilio-config.js';
 
 /** Options of `createSmsConfigService`. */
@@ -16,6 +17,11 @@ export interface SmsConfigServiceOptions {
   /** Options of the TwilioProvider used to verify credentials (timeouts, apiBaseUrl for emulators). */
   twilioOptions?: ProviderOptions;
   logger?: Logger;
+  /**
+   * After a token change (same account), how long callbacks signed with the previous token are still accepted (the
+   * webhook handler drops it earlier, once a callback validates with the new one); default 72 h, 0 = not at all.
+   */
+  authTokenRotationWindowMs?: number;
   /** @internal Tests: how the verifying TwilioProvider is built. */
   createTwilioProvider?: TwilioProviderFactory;
 }
@@ -132,6 +138,7 @@ const parseStoredError = (s: string | null): StoredVerificationError | null => {
 export function createSmsConfigService(options: SmsConfigServiceOptions): SmsConfigService {
   const { store, cipher, resolver, logger } = options;
   const factory = options.createTwilioProvider ?? defaultTwilioProviderFactory;
+  const rotationWindowMs = checkRotationWindowMs(options.authTokenRotationWindowMs);
   const twilioOptions: ProviderOptions = { ...options.twilioOptions };
   if (logger && !twilioOptions.logger) twilioOptions.logger = logger;
   const keyOf = (tenantId: string): ConfigRowKey => ({
@@ -211,7 +218,16 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
     async saveTwilioConfig(tenantId, input, call) {
       const key = keyOf(tenantId);
       const config = parseConfig(twilioConfigSchema, input, 'config', 'twilio');
-      const envelope = cipher.encrypt(JSON.stringify(config), ctxOf(tenantId));
+      // A token change keeps the old token (inside the envelope only) for the rotation window.
+      const existing = await store.get(key);
+      const stored = existing ? decodeTwilioConfig(existing, cipher) : undefined;
+      const plaintext = twilioConfigPlaintext(
+        config,
+        stored?.ok ? stored : undefined,
+        new Date(),
+        rotationWindowMs,
+      );
+      const envelope = cipher.encrypt(plaintext, ctxOf(tenantId));
       const row = await store.upsert(key, envelope);
       changed(tenantId);
       logger?.info({ tenantId, configVersion: row.configVersion }, 'tenant Twilio config saved (unverified)');

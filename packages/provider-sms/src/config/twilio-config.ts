@@ -2,10 +2,14 @@ import { isSmsError, SmsError } from '../errors.js';
 import { type ConfigCipher, isConfigDecryptError } from './cipher.js';
 import { parseConfig, type TwilioConfig, twilioConfigSchema } from './schemas.js';
 import type { StoredProviderConfig } from './store.js';
+import { type PreviousAuthToken, previousAuthTokenOf } from './token-rotation.js';
 
-/** A stored Twilio config, decoded: the validated config, or why it cannot be used (never a secret in `error`). */
+/**
+ * A stored Twilio config, decoded: the validated config (plus, while its token rotates, the previous token), or why
+ * it cannot be used (never a secret in `error`).
+ */
 export type DecodedTwilioConfig =
-  | { ok: true; config: TwilioConfig }
+  | { ok: true; config: TwilioConfig; previous?: PreviousAuthToken }
   | { ok: false; reason: 'undecryptable' | 'invalid'; error: SmsError };
 
 /** What decoding needs of a row: the envelope and the AAD fields (tenant, channel, provider). */
@@ -45,7 +49,9 @@ export function decodeTwilioConfig(row: EncryptedConfigRow, cipher: ConfigCipher
     };
   }
   try {
-    return { ok: true, config: parseConfig(twilioConfigSchema, json, 'config', 'twilio') };
+    const config = parseConfig(twilioConfigSchema, json, 'config', 'twilio');
+    const previous = previousAuthTokenOf(json);
+    return previous ? { ok: true, config, previous } : { ok: true, config };
   } catch (err) {
     // parseConfig names fields and rules, never values.
     return {

@@ -117,9 +117,9 @@ describe('createStatusWebhookHandler: Twilio', () => {
     expect(onEvent).not.toHaveBeenCalled();
   });
 
-  it('answers 404 for an unknown tenant, an unknown route, and without any auth source', async () => {
+  it('answers 403 for an unknown tenant (as for a known one), 404 for an unknown route and without any auth source', async () => {
     const { handler, onEvent } = setup();
-    expect((await handler(twilioCallback({}, { tenant: 'nobody' }))).status).toBe(404);
+    expect((await handler(twilioCallback({}, { tenant: 'nobody' }))).status).toBe(403);
     expect((await handler(new Request(`${BASE}/elsewhere`, { method: 'POST' }))).status).toBe(404);
     expect((await handler(new Request(`${BASE}/twilio`, { method: 'POST' }))).status).toBe(404);
     const bare = createStatusWebhookHandler({ onEvent });
@@ -144,7 +144,7 @@ describe('createStatusWebhookHandler: Twilio', () => {
       () =>
         new Request(`${BASE}/twilio/tenant-1`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-twilio-signature': 'abc' },
+          headers: { 'content-type': 'application/json', 'x-twilio-signature': `${'A'.repeat(27)}=` },
           body: '{"MessageSid":"x"}',
         }),
     ],
@@ -344,19 +344,19 @@ describe('createStatusWebhookHandler: idempotency and ordering', () => {
     const { handler } = setup({ isDuplicate, forgetKey, onEvent });
     const sid = `SM${'d'.repeat(32)}`;
     expect((await handler(twilioCallback({ MessageSid: sid }))).status).toBe(200);
-    expect(isDuplicate).toHaveBeenLastCalledWith(`twilio:${sid}:+14155552671:sent`);
+    expect(isDuplicate).toHaveBeenLastCalledWith(`twilio:tenant-1:${sid}:+14155552671:sent`);
     expect((await handler(twilioCallback({ MessageSid: sid }))).status).toBe(200);
     expect(isDuplicate).toHaveBeenCalledTimes(1); // the second one was answered from memory
     expect(onEvent).toHaveBeenCalledTimes(1);
 
     // Seen by another replica: dropped.
-    shared.add(`twilio:${SID}:+14155552671:delivered`);
+    shared.add(`twilio:tenant-1:${SID}:+14155552671:delivered`);
     expect((await handler(twilioCallback({ MessageStatus: 'delivered' }))).status).toBe(200);
     expect(onEvent).toHaveBeenCalledTimes(1);
 
     fail = true;
     expect((await handler(twilioCallback({ MessageSid: `SM${'e'.repeat(32)}` }))).status).toBe(500);
-    expect(forgetKey).toHaveBeenCalledWith(`twilio:SM${'e'.repeat(32)}:+14155552671:sent`);
+    expect(forgetKey).toHaveBeenCalledWith(`twilio:tenant-1:SM${'e'.repeat(32)}:+14155552671:sent`);
     fail = false;
     expect((await handler(twilioCallback({ MessageSid: `SM${'e'.repeat(32)}` }))).status).toBe(200);
   });
@@ -406,7 +406,7 @@ describe('createStatusWebhookHandler: idempotency and ordering', () => {
       handler(twilioCallback({ MessageSid: sid, MessageStatus: 'delivered' })),
     ]);
     expect(responses.map((r) => r.status)).toEqual([200, 500]);
-    expect(forgetKey).toHaveBeenCalledWith(`twilio:${sid}:+14155552671:delivered`);
+    expect(forgetKey).toHaveBeenCalledWith(`twilio:tenant-1:${sid}:+14155552671:delivered`);
     expect(passed).toEqual(['sent']);
     // Rolled back to sent (not to nothing): a late queued stays stale, the retried delivered passes.
     expect((await handler(twilioCallback({ MessageSid: sid, MessageStatus: 'queued' }))).status).toBe(200);
@@ -530,7 +530,7 @@ describe('createStatusWebhookHandler with store + cipher', () => {
     const { handler, events, lines } = setup({ loadTwilioAuth: undefined, store, cipher });
     expect((await handler(twilioCallback({ MessageStatus: 'delivered' }))).status).toBe(200);
     expect(events[0]!.tenantId).toBe('tenant-1');
-    expect((await handler(twilioCallback({}, { tenant: 'missing' }))).status).toBe(404);
+    expect((await handler(twilioCallback({}, { tenant: 'missing' }))).status).toBe(403);
     expect((await handler(twilioCallback({}, { tenant: 'tenant-copy' }))).status).toBe(500);
     expect((await handler(twilioCallback({}, { tenant: 'tenant-broken' }))).status).toBe(500);
     expect(lines.length).toBeGreaterThanOrEqual(2);

@@ -77,16 +77,29 @@ export function msg91ReportStatus(status: string | number): Msg91StatusMapping {
   return MSG91_STATUSES[String(status).trim()] ?? { status: 'undelivered', code: 'unknown' };
 }
 
-/** Idempotency key of an event, `provider:messageId:to:status` (MSG91 request ids cover several numbers, hence `to`). */
+// The tenant part of a key: URL-encoded (no ':' inside), '' for the platform's MSG91 account.
+const scopeOf = (tenantId: string | undefined) => encodeURIComponent(tenantId ?? '');
+
+/**
+ * Idempotency key of an event, `provider:tenant:messageId:to:status`, always within the tenant whose route and token
+ * verified it (MSG91 reports: the platform account, tenant ''); MSG91 request ids cover several numbers, hence `to`.
+ */
 export function statusEventKey(
-  event: Pick<SmsStatusEvent, 'provider' | 'messageId' | 'to' | 'status'>,
+  event: Pick<SmsStatusEvent, 'provider' | 'tenantId' | 'messageId' | 'to' | 'status'>,
 ): string {
-  return `${event.provider}:${event.messageId}:${event.to}:${event.status}`;
+  return `${statusMessageKey(event)}:${event.status}`;
 }
 
-/** Key of the message an event is about, `provider:messageId:to`: monotonic transitions are tracked per key. */
-export function statusMessageKey(event: Pick<SmsStatusEvent, 'provider' | 'messageId' | 'to'>): string {
-  return `${event.provider}:${event.messageId}:${event.to}`;
+/** Key of the message an event is about, `provider:tenant:messageId:to`: monotonic transitions are tracked per key. */
+export function statusMessageKey(
+  event: Pick<SmsStatusEvent, 'provider' | 'tenantId' | 'messageId' | 'to'>,
+): string {
+  return `${event.provider}:${scopeOf(event.tenantId)}:${event.messageId}:${event.to}`;
+}
+
+/** Dedupe key of one Twilio callback delivery by its `I-Twilio-Idempotency-Token` (a retry carries the same token), within the tenant. */
+export function twilioIdempotencyKey(tenantId: string, token: string): string {
+  return `twilio:${scopeOf(tenantId)}:idempotency:${token}`;
 }
 
 /** The `SmsError` a webhook parser throws for a body it cannot read (the handler answers 400). */

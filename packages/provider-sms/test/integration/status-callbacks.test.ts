@@ -145,7 +145,7 @@ describe('status callbacks end to end', () => {
     ]);
   });
 
-  it("refuses callbacks signed by another tenant's account (403), and unknown tenants (404)", async () => {
+  it("refuses callbacks signed by another tenant's account and for unknown tenants alike (403)", async () => {
     // Account of tenant-a, but the callback URL of tenant b: signed with the wrong token for that URL.
     const wrong = new TwilioProvider(
       { accountSid: emulator.accountSid, authToken: emulator.authToken, fromNumber: '+15005550006' },
@@ -158,7 +158,7 @@ describe('status callbacks end to end', () => {
     );
     await ghost.send({ to: '+14155552671', body: 'hi' });
     await emulator.settled();
-    expect(emulator.callbacks.map((c) => c.responseStatus).sort()).toEqual([403, 403, 404, 404]);
+    expect(emulator.callbacks.map((c) => c.responseStatus).sort()).toEqual([403, 403, 403, 403]);
     expect(events).toEqual([]);
   });
 
