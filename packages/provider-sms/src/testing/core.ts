@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { onAbort } from '../abort-relay.js';
 
 /** One HTTP request as the emulators see it, independent of the transport (node:http or msw). */
 export interface EmulatorRequest {
@@ -90,11 +91,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (ms <= 0 || signal?.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
+      off?.();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
+    const off = signal ? onAbort(signal, done) : undefined;
   });
 }
 

@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { onAbort } from './abort-relay.js';
+import { isSmsError } from './errors.js';
+import { Msg91Provider } from './providers/msg91.js';
+import { createSmsSender } from './sender.js';
+import { type Msg91Emulator, startMsg91Emulator } from './testing/msg91-emulator.js';
+
+/** Collects the process warnings emitted while `fn` runs (they are emitted on a later tick). */
+async function warningsDuring(fn: () => Promise<void>): Promise<string[]> {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    await fn();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  return warnings;
+}
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+describe('onAbort', () => {
+  it('adds one listener to the signal for any number of subscribers, and calls each once', () => {
+    const ctl = new AbortController();
+    let added = 0;
+    const add = ctl.signal.addEventListener.bind(ctl.signal);
+    ctl.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      added++;
+      add(...args);
+    }) as typeof add;
+    const calls: number[] = [];
+    const offs = Array.from({ length: 50 }, (_, i) => onAbort(ctl.signal, () => calls.push(i)));
+    offs[7]!();
+    ctl.abort();
+    ctl.abort();
+    expect(added).toBe(1);
+    expect(calls).toHaveLength(49);
+    expect(calls).not.toContain(7);
+  });
+});
+
+describe('50 concurrent sends sharing one AbortSignal', () => {
+  let emulator: Msg91Emulator | undefined;
+  afterEach(async () => {
+    await emulator?.close();
+    emulator = undefined;
+  });
+
+  async function delayedProvider(): Promise<{ em: Msg91Emulator; provider: Msg91Provider }> {
+    emulator = await startMsg91Emulator();
+    const em = emulator;
+    em.inject({ delayMs: 60_000, times: 50 });
+    const provider = new Msg91Provider(
+      { authKey: em.authKey, templateId: em.templateId },
+      { apiBaseUrl: em.url },
+    );
+    return { em, provider };
+  }
+
+  it('through a provider: no MaxListenersExceededWarning, all end as aborted', async () => {
+    const { em, provider } = await delayedProvider();
+    const ctl = new AbortController();
+    const warnings = await warningsDuring(async () => {
+      const sends = Array.from({ length: 50 }, (_, i) =>
+        provider.send({ to: '+919876543210', body: `code ${i}` }, { signal: ctl.signal }),
+      );
+      await until(() => em.received === 50);
+      ctl.abort(new Error('caller gave up'));
+      for (const r of await Promise.allSettled(sends)) {
+        const e = r.status === 'rejected' ? r.reason : undefined;
+        expect(isSmsError(e) && e.code).toBe('aborted');
+      }
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('through the sender: no MaxListenersExceededWarning, all end as aborted', async () => {
+    const { em, provider } = await delayedProvider();
+    const sender = createSmsSender({
+      resolver: { resolve: async () => ({ provider, source: 'platform-default' as const }) },
+    });
+    const ctl = new AbortController();
+    const warnings = await warningsDuring(async () => {
+      const sends = Array.from({ length: 50 }, (_, i) =>
+        sender.send('tenant-a', { to: '+919876543210', body: `code ${i}` }, { signal: ctl.signal }),
+      );
+      await until(() => em.received === 50);
+      ctl.abort(new Error('caller gave up'));
+      for (const r of await Promise.allSettled(sends)) {
+        const e = r.status === 'rejected' ? r.reason : undefined;
+        expect(isSmsError(e) && e.code).toBe('aborted');
+      }
+    });
+    expect(warnings).toEqual([]);
+  });
+});
