@@ -188,16 +188,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The largest request body the emulators' HTTP servers read (1 MiB): a larger one is answered 413 before
+ * authentication, without buffering it (a real Message create or MSG91 flow request is a few KiB).
+ */
+export const EMULATOR_MAX_BODY_BYTES = 1024 * 1024;
+
+/** The answer to a request body over `EMULATOR_MAX_BODY_BYTES` (status 413, in the provider's error shape). */
+export type TooLargeResponse = () => EmulatorResponse;
+
 /** Starts a real node:http server that feeds every request through `runtime` and `behaviour`. */
 export async function startServer(
   host: string,
   port: number,
   runtime: EmulatorRuntime,
   behaviour: (req: EmulatorRequest) => Promise<BehaviourResult>,
+  tooLarge: TooLargeResponse,
 ): Promise<RunningServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
-    void handleNodeRequest(req, res, runtime, behaviour);
+    void handleNodeRequest(req, res, runtime, behaviour, tooLarge);
   });
   server.on('connection', (s) => {
     sockets.add(s);
@@ -232,10 +242,14 @@ async function handleNodeRequest(
   res: ServerResponse,
   runtime: EmulatorRuntime,
   behaviour: (req: EmulatorRequest) => Promise<BehaviourResult>,
+  tooLarge: TooLargeResponse,
 ): Promise<void> {
   try {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const chunks = await readCappedBody(req);
+    if (!chunks) {
+      refuseTooLarge(res, tooLarge());
+      return;
+    }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
@@ -272,6 +286,30 @@ async function handleNodeRequest(
       res.destroy();
     }
   }
+}
+
+/** The request body's chunks, or undefined (reading stopped) once it is over `EMULATOR_MAX_BODY_BYTES`. */
+async function readCappedBody(req: IncomingMessage): Promise<Buffer[] | undefined> {
+  if (Number(req.headers['content-length'] ?? 0) > EMULATOR_MAX_BODY_BYTES) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > EMULATOR_MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return chunks;
+}
+
+/** Answers 413 and closes the connection, so the rest of the body is never read. */
+function refuseTooLarge(res: ServerResponse, response: EmulatorResponse): void {
+  const body = Buffer.from(response.body, 'utf8');
+  res.writeHead(response.status, {
+    ...response.headers,
+    'content-length': String(body.length),
+    connection: 'close',
+  });
+  res.end(body, () => res.socket?.destroy());
 }
 
 /** Listeners of an emulator's events; a listener that throws never breaks the emulator. */

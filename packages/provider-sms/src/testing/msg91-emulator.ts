@@ -1,5 +1,6 @@
 import {
   type BehaviourResult,
+  EMULATOR_MAX_BODY_BYTES,
   type EmulatorFault,
   EmulatorListeners,
   type EmulatorRequest,
@@ -503,7 +504,14 @@ function istDate(d: Date): string {
 /** Starts a MSG91 emulator (a real node:http server): Flow API send and balance check. */
 export async function startMsg91Emulator(opts: Msg91EmulatorOptions = {}): Promise<Msg91Emulator> {
   const core = new Msg91EmulatorCore(opts);
-  const server = await startServer(opts.host ?? '127.0.0.1', opts.port ?? 0, core.runtime, core.behaviour);
+  const server = await startServer(
+    opts.host ?? '127.0.0.1',
+    opts.port ?? 0,
+    core.runtime,
+    core.behaviour,
+    () =>
+      error('413', `Request body over ${EMULATOR_MAX_BODY_BYTES} bytes (the emulator's limit)`, 413).response,
+  );
   return {
     url: server.url,
     authKey: core.state.authKey,
