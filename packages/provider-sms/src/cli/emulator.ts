@@ -4,7 +4,7 @@ import { type EmulatedMsg91Message, startMsg91Emulator } from '../testing/msg91-
 import { type EmulatedMessage, startTwilioEmulator } from '../testing/twilio-emulator.js';
 import { CliError, type CliIo, errorMessage } from './context.js';
 import { parsePositiveInt } from './input.js';
-import { writeLine } from './output.js';
+import { jsonLine, terminalSafe, writeLine } from './output.js';
 
 interface EmulatorOptions {
   host: string;
@@ -37,7 +37,7 @@ function untilStopped(signal?: AbortSignal): Promise<string> {
 /** Runs both emulators until SIGINT/SIGTERM, printing their URLs, credentials and each message they receive. */
 export async function runEmulators(opts: EmulatorOptions, io: CliIo, signal?: AbortSignal): Promise<void> {
   const emit = (event: Record<string, unknown>, text: string) =>
-    opts.json ? writeLine(io.stdout, JSON.stringify(event)) : writeLine(io.stdout, text);
+    writeLine(io.stdout, opts.json ? jsonLine(event) : text);
   let twilio: Awaited<ReturnType<typeof startTwilioEmulator>> | undefined;
   let msg91: Awaited<ReturnType<typeof startMsg91Emulator>> | undefined;
   let inbox: Awaited<ReturnType<typeof startSmsInbox>> | undefined;
@@ -94,14 +94,18 @@ export async function runEmulators(opts: EmulatorOptions, io: CliIo, signal?: Ab
   const printTwilio = (msg: EmulatedMessage) =>
     emit(
       { event: 'message', provider: 'twilio', ...msg },
-      `[twilio] ${msg.createdAt.toISOString()} ${msg.sid} ${msg.from ?? msg.messagingServiceSid ?? '-'} → ${msg.to} ` +
-        `${msg.status} ${msg.segments} seg ${msg.encoding}: ${JSON.stringify(msg.body)}`,
+      terminalSafe(
+        `[twilio] ${msg.createdAt.toISOString()} ${msg.sid} ${msg.from ?? msg.messagingServiceSid ?? '-'} → ${msg.to} ` +
+          `${msg.status} ${msg.segments} seg ${msg.encoding}: ${JSON.stringify(msg.body)}`,
+      ),
     );
   const printMsg91 = (msg: EmulatedMsg91Message) =>
     emit(
       { event: 'message', provider: 'msg91', ...msg },
-      `[msg91]  ${msg.createdAt.toISOString()} ${msg.requestId} template ${msg.templateId} → +${msg.mobile} ` +
-        `${JSON.stringify(msg.variables)}${msg.crqid ? ` CRQID=${msg.crqid}` : ''}`,
+      terminalSafe(
+        `[msg91]  ${msg.createdAt.toISOString()} ${msg.requestId} template ${msg.templateId} → +${msg.mobile} ` +
+          `${JSON.stringify(msg.variables)}${msg.crqid ? ` CRQID=${msg.crqid}` : ''}`,
+      ),
     );
   const unsubscribe = [
     tw.subscribe((e) => {
