@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { type ConfigCipher, createConfigCipher, generateConfigKey, parseKeyRing } from '../config/cipher.js';
 import { type OpenDatabase, openDatabase } from '../config/database.js';
 import { isSmsError, redactSecrets, type SmsError } from '../errors.js';
@@ -39,6 +39,8 @@ export interface CliIo {
   stdout: Writable;
   stderr: Writable;
   env: NodeJS.ProcessEnv;
+  /** Where piped secrets and message bodies are read; default `process.stdin`. */
+  stdin?: Readable & { isTTY?: boolean };
 }
 
 /** The process's streams and environment. */

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runEmulators } from './emulator.js';
+import { main } from './index.js';
 
 const ESC = '\u001b';
 const CSI = '\u009b';
@@ -8,8 +9,8 @@ const EVIL = `${ESC}]0;pwned${String.fromCharCode(7)}${ESC}[2J${CSI}31m\r\nfake 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point.
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
 
-/** Runs the emulators in-process, sends one Twilio and one MSG91 message with hostile strings, returns stdout. */
-async function consoleOutput(json: boolean): Promise<string> {
+/** A stream that keeps what is written to it. */
+function collector() {
   let out = '';
   const stdout = new Writable({
     write(chunk, _enc, cb) {
@@ -17,15 +18,21 @@ async function consoleOutput(json: boolean): Promise<string> {
       cb();
     },
   });
+  return { stdout, text: () => out };
+}
+
+/** Runs the emulators in-process, sends one Twilio and one MSG91 message with hostile strings, returns stdout. */
+async function consoleOutput(json: boolean): Promise<string> {
+  const { stdout, text } = collector();
   const ctl = new AbortController();
   const done = runEmulators(
     { host: '127.0.0.1', twilioPort: 0, msg91Port: 0, inboxPort: 0, inbox: false, json },
     { stdout, stderr: stdout, env: {} },
     ctl.signal,
   );
-  while (!out.includes('Waiting for messages') && !out.includes('"event":"ready"'))
+  while (!text().includes('Waiting for messages') && !text().includes('"event":"ready"'))
     await new Promise((r) => setTimeout(r, 5));
-  const pick = (re: RegExp) => re.exec(out)?.[1] ?? '';
+  const pick = (re: RegExp) => re.exec(text())?.[1] ?? '';
   const tw = {
     url: pick(/(?:Twilio emulator\s+|"twilio":\{"url":")(http:\/\/[^\s"]+)/),
     sid: pick(/(AC[0-9a-f]{32})/),
@@ -52,11 +59,11 @@ async function consoleOutput(json: boolean): Promise<string> {
     }),
   });
   expect(mRes.status).toBe(200);
-  while ((out.match(/\[twilio\]|\[msg91\]|"event":"message"/g) ?? []).length < 2)
+  while ((text().match(/\[twilio\]|\[msg91\]|"event":"message"/g) ?? []).length < 2)
     await new Promise((r) => setTimeout(r, 5));
   ctl.abort();
   await done;
-  return out;
+  return text();
 }
 
 describe('emulator console', () => {
@@ -76,5 +83,40 @@ describe('emulator console', () => {
     } else {
       expect(out).toMatch(/CRQID=ref\\u001b\]0;pwned\\u0007/);
     }
+  });
+});
+
+/** The `ready` event of the emulators started with `seed` (then stopped). */
+async function readyWith(seed: string): Promise<Record<string, unknown>> {
+  const { stdout, text } = collector();
+  const ctl = new AbortController();
+  const done = runEmulators(
+    { host: '127.0.0.1', twilioPort: 0, msg91Port: 0, inboxPort: 0, inbox: false, json: true, seed },
+    { stdout, stderr: stdout, env: {} },
+    ctl.signal,
+  );
+  while (!text().includes('"event":"ready"')) await new Promise((r) => setTimeout(r, 5));
+  ctl.abort();
+  await done;
+  const ready = JSON.parse(text().split('\n')[0]!) as Record<string, Record<string, unknown>>;
+  const { url: _t, ...twilio } = ready.twilio!;
+  const { url: _m, ...msg91 } = ready.msg91!;
+  return { twilio, msg91 };
+}
+
+describe('emulator --seed', () => {
+  it('gives the same credentials after a restart', async () => {
+    const first = await readyWith('team-dev');
+    expect(await readyWith('team-dev')).toEqual(first);
+    expect(await readyWith('other')).not.toEqual(first);
+  });
+
+  it('is in the help', async () => {
+    const { stdout, text } = collector();
+    await main(['node', 'provider-sms', 'emulator', '--help'], {
+      exit: false,
+      io: { stdout, stderr: stdout, env: {} },
+    });
+    expect(text()).toMatch(/--seed <text>/);
   });
 });

@@ -16,6 +16,7 @@ interface EmulatorOptions {
   msg91DlrUrl?: string;
   autoStatusCallbacks?: boolean;
   json?: boolean;
+  seed?: string;
 }
 
 /** Resolves on the first SIGINT/SIGTERM (or when `signal` aborts). */
@@ -44,10 +45,12 @@ export async function runEmulators(opts: EmulatorOptions, io: CliIo, signal?: Ab
   try {
     // With the inbox, delivery outcomes are pushed by hand from the page; automatic ones only on request.
     const statusCallbacks = opts.autoStatusCallbacks ?? !opts.inbox;
-    twilio = await startTwilioEmulator({ host: opts.host, port: opts.twilioPort, statusCallbacks });
+    const seed = opts.seed !== undefined ? { seed: opts.seed } : {};
+    twilio = await startTwilioEmulator({ host: opts.host, port: opts.twilioPort, statusCallbacks, ...seed });
     msg91 = await startMsg91Emulator({
       host: opts.host,
       port: opts.msg91Port,
+      ...seed,
       ...(opts.msg91DlrUrl ? { dlrUrl: opts.msg91DlrUrl } : {}),
     });
     if (opts.inbox) {
@@ -153,6 +156,15 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
     .option(
       '--auto-status-callbacks',
       "fire Twilio 'sent' then 'delivered' callbacks automatically (default: only without the inbox)",
+    )
+    .option(
+      '--seed <text>',
+      'derive the emulator credentials (account SID, auth token, MSG91 key, template id) from this text: ' +
+        'the same seed gives the same ones after a restart (default: random each run)',
+      (value: string) => {
+        if (!value) throw new CliError('--seed must not be empty');
+        return value;
+      },
     )
     .option('--json', 'one JSON object per line (ready, message, stopped)')
     .action(async (opts: EmulatorOptions) => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { onAbort } from '../abort-relay.js';
@@ -70,6 +70,19 @@ export interface BehaviourResult {
 /** Returns `bytes` random bytes as lower-case hex. */
 export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
+}
+
+/**
+ * `bytes` bytes as lower-case hex derived from `seed` and `label` (HMAC-SHA256), so that an emulator started
+ * with the same seed gets the same credentials after a restart; random when `seed` is undefined.
+ */
+export function seededHex(seed: string | undefined, label: string, bytes: number): string {
+  if (seed === undefined) return randomHex(bytes);
+  if (typeof seed !== 'string' || seed === '') throw new RangeError('seed must be a non-empty string');
+  return createHmac('sha256', seed)
+    .update(label)
+    .digest('hex')
+    .slice(0, bytes * 2);
 }
 
 /** Builds a JSON response with Content-Type application/json. */

@@ -12,6 +12,7 @@ import {
   jsonResponse,
   type ReceivedRequest,
   randomHex,
+  seededHex,
   sleep,
   startServer,
 } from './core.js';
@@ -114,6 +115,11 @@ export interface TwilioEmulatorOptions {
   port?: number;
   /** Accounts accepted; default one generated test account. The first one is exposed on the emulator. */
   accounts?: TwilioTestAccount[];
+  /**
+   * Derives the generated account from this string: the same seed gives the same account SID and auth token
+   * across restarts (so stored configs keep working). Not with `accounts`.
+   */
+  seed?: string;
   /** POST signed status callbacks ('sent', then 'delivered') to a message's `StatusCallback`; default true. */
   statusCallbacks?: boolean;
 }
@@ -180,9 +186,12 @@ export const TWILIO_VALID_FROM = '+15005550006';
 
 const API_VERSION = '2010-04-01';
 
-/** Generates a valid-looking Twilio test account (`AC` + 32 hex, 32-hex token). */
-export function createTwilioTestAccount(): TwilioTestAccount {
-  return { accountSid: `AC${randomHex(16)}`, authToken: randomHex(16) };
+/** Generates a valid-looking Twilio test account (`AC` + 32 hex, 32-hex token); the same `seed` gives the same one. */
+export function createTwilioTestAccount(seed?: string): TwilioTestAccount {
+  return {
+    accountSid: `AC${seededHex(seed, 'twilio-account-sid', 16)}`,
+    authToken: seededHex(seed, 'twilio-auth-token', 16),
+  };
 }
 
 /** Builds a Twilio error response: `{ code, message, more_info, status }`. */
@@ -524,7 +533,9 @@ export class TwilioEmulatorCore {
 
 /** Starts a Twilio emulator (a real node:http server) behaving like Twilio with test credentials. */
 export async function startTwilioEmulator(opts: TwilioEmulatorOptions = {}): Promise<TwilioEmulator> {
-  const accounts = opts.accounts?.length ? [...opts.accounts] : [createTwilioTestAccount()];
+  if (opts.seed !== undefined && opts.accounts?.length)
+    throw new RangeError('startTwilioEmulator: pass either accounts or seed, not both');
+  const accounts = opts.accounts?.length ? [...opts.accounts] : [createTwilioTestAccount(opts.seed)];
   const core = new TwilioEmulatorCore(accounts, opts.statusCallbacks ?? true);
   const server = await startServer(
     opts.host ?? '127.0.0.1',
