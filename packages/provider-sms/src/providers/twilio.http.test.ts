@@ -3,6 +3,7 @@ import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isSmsError, type SmsError } from '../errors.js';
+import { listenWithoutListenerWarning } from '../testing/msw-listen.js';
 import { TwilioProvider } from './twilio.js';
 
 // HTTP-level contract of the real twilio SDK over our httpClient, with msw answering.
@@ -66,7 +67,7 @@ const server = setupServer(
   ),
 );
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => listenWithoutListenerWarning(server, { onUnhandledRequest: 'error' }));
 beforeEach(() => {
   calls.length = 0;
   respond = () => HttpResponse.json(message(), { status: 201 });
