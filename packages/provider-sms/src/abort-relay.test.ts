@@ -50,7 +50,10 @@ describe('50 concurrent sends sharing one AbortSignal', () => {
     emulator = undefined;
   });
 
-  async function delayedProvider(): Promise<{ em: Msg91Emulator; provider: Msg91Provider }> {
+  /** Starts 50 sends with `send` on one signal (the emulator holds each answer), aborts, checks every one. */
+  async function fiftyAborted(
+    send: (provider: Msg91Provider, i: number, signal: AbortSignal) => Promise<unknown>,
+  ): Promise<string[]> {
     emulator = await startMsg91Emulator();
     const em = emulator;
     em.inject({ delayMs: 60_000, times: 50 });
@@ -58,42 +61,32 @@ describe('50 concurrent sends sharing one AbortSignal', () => {
       { authKey: em.authKey, templateId: em.templateId },
       { apiBaseUrl: em.url },
     );
-    return { em, provider };
+    const ctl = new AbortController();
+    return warningsDuring(async () => {
+      const sends = Array.from({ length: 50 }, (_, i) => send(provider, i, ctl.signal));
+      await until(() => em.received === 50);
+      ctl.abort(new Error('caller gave up'));
+      for (const r of await Promise.allSettled(sends)) {
+        const e = r.status === 'rejected' ? r.reason : undefined;
+        expect(isSmsError(e) && e.code).toBe('aborted');
+      }
+    });
   }
 
   it('through a provider: no MaxListenersExceededWarning, all end as aborted', async () => {
-    const { em, provider } = await delayedProvider();
-    const ctl = new AbortController();
-    const warnings = await warningsDuring(async () => {
-      const sends = Array.from({ length: 50 }, (_, i) =>
-        provider.send({ to: '+919876543210', body: `code ${i}` }, { signal: ctl.signal }),
-      );
-      await until(() => em.received === 50);
-      ctl.abort(new Error('caller gave up'));
-      for (const r of await Promise.allSettled(sends)) {
-        const e = r.status === 'rejected' ? r.reason : undefined;
-        expect(isSmsError(e) && e.code).toBe('aborted');
-      }
-    });
+    const warnings = await fiftyAborted((provider, i, signal) =>
+      provider.send({ to: '+919876543210', body: `code ${i}` }, { signal }),
+    );
     expect(warnings).toEqual([]);
   });
 
-  it('through the sender: no MaxListenersExceededWarning, all end as aborted', async () => {
-    const { em, provider } = await delayedProvider();
-    const sender = createSmsSender({
-      resolver: { resolve: async () => ({ provider, source: 'platform-default' as const }) },
-    });
-    const ctl = new AbortController();
-    const warnings = await warningsDuring(async () => {
-      const sends = Array.from({ length: 50 }, (_, i) =>
-        sender.send('tenant-a', { to: '+919876543210', body: `code ${i}` }, { signal: ctl.signal }),
-      );
-      await until(() => em.received === 50);
-      ctl.abort(new Error('caller gave up'));
-      for (const r of await Promise.allSettled(sends)) {
-        const e = r.status === 'rejected' ? r.reason : undefined;
-        expect(isSmsError(e) && e.code).toBe('aborted');
-      }
+  it('through one sender: no MaxListenersExceededWarning, all end as aborted', async () => {
+    let sender: ReturnType<typeof createSmsSender> | undefined;
+    const warnings = await fiftyAborted((provider, i, signal) => {
+      sender ??= createSmsSender({
+        resolver: { resolve: async () => ({ provider, source: 'platform-default' as const }) },
+      });
+      return sender.send('tenant-a', { to: '+919876543210', body: `code ${i}` }, { signal });
     });
     expect(warnings).toEqual([]);
   });
