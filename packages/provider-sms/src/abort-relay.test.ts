@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { onAbort } from './abort-relay.js';
 import { isSmsError } from './errors.js';
@@ -40,6 +41,19 @@ describe('onAbort', () => {
     expect(added).toBe(1);
     expect(calls).toHaveLength(49);
     expect(calls).not.toContain(7);
+  });
+
+  it('removes its listener with the last subscriber (a long-lived signal keeps none)', () => {
+    const ctl = new AbortController();
+    const offs = Array.from({ length: 3 }, () => onAbort(ctl.signal, () => undefined));
+    expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(1);
+    for (const off of offs) off();
+    expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
+    let called = 0;
+    onAbort(ctl.signal, () => called++);
+    ctl.abort();
+    expect(called).toBe(1);
+    expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
   });
 });
 
