@@ -1,6 +1,6 @@
 import type { SmsError, StoredProviderConfig } from '@leadmetrics/provider-sms';
 import { parseTwilioConfig } from '@leadmetrics/provider-sms';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   CliError,
   type CliIo,
@@ -24,6 +24,8 @@ interface SetTwilioOptions extends CommonOptions {
   accountSid: string;
   from: string;
   authTokenEnv?: string;
+  unsafeAuthTokenArgv?: string;
+  /** The old `--auth-token`: refused with a pointer to the new names. */
   authToken?: string;
 }
 
@@ -46,15 +48,16 @@ async function getRow(rt: CliRuntime, tenantId: string): Promise<StoredProviderC
   return row;
 }
 
-/** Reads the auth token: `--auth-token-env NAME`, the discouraged `--auth-token`, else stdin. Never logs it. */
-async function readAuthToken(
-  opts: SetTwilioOptions,
-  io: CliIo,
-  stdin: NodeJS.ReadableStream,
-): Promise<string> {
+/** Reads the auth token: stdin, `--auth-token-env NAME`, or `--unsafe-auth-token-argv`. Never logs it. */
+async function readAuthToken(opts: SetTwilioOptions, io: CliIo): Promise<string> {
+  if (opts.authToken !== undefined)
+    throw new CliError(
+      '--auth-token was renamed --unsafe-auth-token-argv (the token is visible in ps and shell history); ' +
+        'pipe the token on stdin or use --auth-token-env NAME',
+    );
   if (opts.authTokenEnv !== undefined) {
-    if (opts.authToken !== undefined)
-      throw new CliError('use either --auth-token-env or --auth-token, not both');
+    if (opts.unsafeAuthTokenArgv !== undefined)
+      throw new CliError('use either --auth-token-env or --unsafe-auth-token-argv, not both');
     const value = io.env[opts.authTokenEnv]?.trim();
     if (!value)
       throw new CliError(
@@ -62,14 +65,14 @@ async function readAuthToken(
       );
     return value;
   }
-  if (opts.authToken !== undefined) {
+  if (opts.unsafeAuthTokenArgv !== undefined) {
     io.stderr.write(
-      'provider-sms: warning: --auth-token puts the token in your shell history and the process list; ' +
+      'provider-sms: warning: --unsafe-auth-token-argv puts the token in your shell history and the process list; ' +
         'prefer stdin or --auth-token-env NAME\n',
     );
-    return opts.authToken;
+    return opts.unsafeAuthTokenArgv;
   }
-  return readSecretFromStdin(stdin as NodeJS.ReadableStream & { isTTY?: boolean } as never, 'auth token');
+  return readSecretFromStdin(io.stdin ?? process.stdin, 'auth token');
 }
 
 /** Registers `config set-twilio | show | verify | disable | enable | remove`. */
@@ -98,9 +101,10 @@ export function registerConfigCommands(
       )
       .option('--auth-token-env <name>', 'read the auth token from this environment variable')
       .option(
-        '--auth-token <token>',
-        'the auth token as an argument (discouraged: visible in ps and history)',
-      ),
+        '--unsafe-auth-token-argv <token>',
+        'the auth token as an argument (UNSAFE: visible in ps and shell history; for throwaway tokens only)',
+      )
+      .addOption(new Option('--auth-token <token>').hideHelp()),
   )
     .addHelpText(
       'after',
@@ -110,7 +114,7 @@ export function registerConfigCommands(
     )
     .action(async (opts: SetTwilioOptions) => {
       const tenantId = checkTenantArg(opts.tenant);
-      const authToken = await readAuthToken(opts, io, process.stdin);
+      const authToken = await readAuthToken(opts, io);
       // Validate before opening anything: bad input writes nothing.
       const cfg = parseTwilioConfig({ accountSid: opts.accountSid, authToken, fromNumber: opts.from });
       await withRuntime(opts, io, async (rt) => {

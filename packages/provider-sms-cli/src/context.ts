@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Logger, ProviderOptions } from '@leadmetrics/provider-sms';
 import {
   type ConfigCipher,
@@ -47,6 +47,8 @@ export interface CliIo {
   stdout: Writable;
   stderr: Writable;
   env: NodeJS.ProcessEnv;
+  /** Where piped secrets and message bodies are read; default `process.stdin`. */
+  stdin?: Readable & { isTTY?: boolean };
 }
 
 /** The process's streams and environment. */

@@ -8,7 +8,7 @@ import {
 import type { Command } from 'commander';
 import { CliError, type CliIo, errorMessage } from './context.js';
 import { parsePositiveInt } from './input.js';
-import { writeLine } from './output.js';
+import { jsonLine, terminalSafe, writeLine } from './output.js';
 
 interface EmulatorOptions {
   host: string;
@@ -20,6 +20,7 @@ interface EmulatorOptions {
   msg91DlrUrl?: string;
   autoStatusCallbacks?: boolean;
   json?: boolean;
+  seed?: string;
 }
 
 /** Resolves on the first SIGINT/SIGTERM (or when `signal` aborts). */
@@ -41,17 +42,19 @@ function untilStopped(signal?: AbortSignal): Promise<string> {
 /** Runs both emulators until SIGINT/SIGTERM, printing their URLs, credentials and each message they receive. */
 export async function runEmulators(opts: EmulatorOptions, io: CliIo, signal?: AbortSignal): Promise<void> {
   const emit = (event: Record<string, unknown>, text: string) =>
-    opts.json ? writeLine(io.stdout, JSON.stringify(event)) : writeLine(io.stdout, text);
+    writeLine(io.stdout, opts.json ? jsonLine(event) : text);
   let twilio: Awaited<ReturnType<typeof startTwilioEmulator>> | undefined;
   let msg91: Awaited<ReturnType<typeof startMsg91Emulator>> | undefined;
   let inbox: Awaited<ReturnType<typeof startSmsInbox>> | undefined;
   try {
     // With the inbox, delivery outcomes are pushed by hand from the page; automatic ones only on request.
     const statusCallbacks = opts.autoStatusCallbacks ?? !opts.inbox;
-    twilio = await startTwilioEmulator({ host: opts.host, port: opts.twilioPort, statusCallbacks });
+    const seed = opts.seed !== undefined ? { seed: opts.seed } : {};
+    twilio = await startTwilioEmulator({ host: opts.host, port: opts.twilioPort, statusCallbacks, ...seed });
     msg91 = await startMsg91Emulator({
       host: opts.host,
       port: opts.msg91Port,
+      ...seed,
       ...(opts.msg91DlrUrl ? { dlrUrl: opts.msg91DlrUrl } : {}),
     });
     if (opts.inbox) {
@@ -98,14 +101,18 @@ export async function runEmulators(opts: EmulatorOptions, io: CliIo, signal?: Ab
   const printTwilio = (msg: EmulatedMessage) =>
     emit(
       { event: 'message', provider: 'twilio', ...msg },
-      `[twilio] ${msg.createdAt.toISOString()} ${msg.sid} ${msg.from ?? msg.messagingServiceSid ?? '-'} → ${msg.to} ` +
-        `${msg.status} ${msg.segments} seg ${msg.encoding}: ${JSON.stringify(msg.body)}`,
+      terminalSafe(
+        `[twilio] ${msg.createdAt.toISOString()} ${msg.sid} ${msg.from ?? msg.messagingServiceSid ?? '-'} → ${msg.to} ` +
+          `${msg.status} ${msg.segments} seg ${msg.encoding}: ${JSON.stringify(msg.body)}`,
+      ),
     );
   const printMsg91 = (msg: EmulatedMsg91Message) =>
     emit(
       { event: 'message', provider: 'msg91', ...msg },
-      `[msg91]  ${msg.createdAt.toISOString()} ${msg.requestId} template ${msg.templateId} → +${msg.mobile} ` +
-        `${JSON.stringify(msg.variables)}${msg.crqid ? ` CRQID=${msg.crqid}` : ''}`,
+      terminalSafe(
+        `[msg91]  ${msg.createdAt.toISOString()} ${msg.requestId} template ${msg.templateId} → +${msg.mobile} ` +
+          `${JSON.stringify(msg.variables)}${msg.crqid ? ` CRQID=${msg.crqid}` : ''}`,
+      ),
     );
   const unsubscribe = [
     tw.subscribe((e) => {
@@ -153,6 +160,15 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
     .option(
       '--auto-status-callbacks',
       "fire Twilio 'sent' then 'delivered' callbacks automatically (default: only without the inbox)",
+    )
+    .option(
+      '--seed <text>',
+      'derive the emulator credentials (account SID, auth token, MSG91 key, template id) from this text: ' +
+        'the same seed gives the same ones after a restart (default: random each run)',
+      (value: string) => {
+        if (!value) throw new CliError('--seed must not be empty');
+        return value;
+      },
     )
     .option('--json', 'one JSON object per line (ready, message, stopped)')
     .action(async (opts: EmulatorOptions) => {

@@ -1,5 +1,52 @@
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { CliError } from './context.js';
+
+/** The most the CLI reads from stdin or a `--body-file` (a body is at most 1600 characters). */
+const MAX_INPUT_BYTES = 64 * 1024;
+
+/** Reads `stream` to its end as UTF-8; refuses more than `maxBytes` (naming `what`). */
+async function readAll(stream: Readable, maxBytes: number, what: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > maxBytes) {
+      stream.destroy();
+      throw new CliError(`the ${what} is over ${maxBytes} bytes`);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Reads a message body from `--body-file PATH` (`-` = stdin), else from stdin when it is piped, so that an
+ * OTP stays off the process's argv. One trailing newline (what `echo` adds) is dropped.
+ */
+export async function readBodyInput(
+  bodyFile: string | undefined,
+  stdin: Readable & { isTTY?: boolean },
+): Promise<string> {
+  let text: string;
+  if (bodyFile !== undefined && bodyFile !== '-') {
+    try {
+      text = await readAll(createReadStream(bodyFile), MAX_INPUT_BYTES, 'message body (--body-file)');
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      const code = (err as NodeJS.ErrnoException).code ?? 'read error';
+      throw new CliError(`cannot read --body-file ${bodyFile.slice(0, 200)}: ${code}`);
+    }
+  } else {
+    if (stdin.isTTY)
+      throw new CliError(
+        'no message body: pipe it on stdin (printf %s "$BODY" | provider-sms send …), use --body-file PATH, or --body TEXT',
+      );
+    text = await readAll(stdin, MAX_INPUT_BYTES, 'message body (stdin)');
+  }
+  return text.replace(/\r?\n$/, '');
+}
 
 /** Reads a secret piped on stdin (trimmed); refuses a terminal so that a token is never typed visibly. */
 export async function readSecretFromStdin(
@@ -11,10 +58,7 @@ export async function readSecretFromStdin(
       `no ${what}: pipe it on stdin (e.g. printf %s "$TWILIO_AUTH_TOKEN" | provider-sms config set-twilio …) or use --auth-token-env NAME`,
     );
   }
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin)
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  const value = Buffer.concat(chunks).toString('utf8').trim();
+  const value = (await readAll(stdin, MAX_INPUT_BYTES, what)).trim();
   if (!value)
     throw new CliError(`no ${what} on stdin (it was empty); pipe it in or use --auth-token-env NAME`);
   return value;

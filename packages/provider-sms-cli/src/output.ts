@@ -49,6 +49,22 @@ export function writeLine(out: Writable, text = ''): void {
   out.write(`${text}\n`);
 }
 
+// C0 and C1 controls, DEL, line/paragraph separators and bidi overrides/isolates: what a terminal acts on.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const TERMINAL_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const escapeCode = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** Escapes control characters (`\u001b` → the six characters `\u001b`) so a string prints inert on a terminal. */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, escapeCode);
+}
+
+/** One line of JSON whose strings have every terminal control character escaped (still valid JSON). */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(TERMINAL_UNSAFE, escapeCode);
+}
+
 // Display width: code points, so that a few non-ASCII characters do not break alignment.
 function width(s: string): number {
   return [...s].length;

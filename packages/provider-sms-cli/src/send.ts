@@ -3,6 +3,7 @@ import { checkMessage, isSmsError, listDispatchLog } from '@leadmetrics/provider
 import type { Command } from 'commander';
 import type { AddCommon, SetExit } from './config.js';
 import {
+  CliError,
   type CliIo,
   type CommonOptions,
   checkTenantArg,
@@ -10,7 +11,7 @@ import {
   errorMessage,
   smsErrorFields,
 } from './context.js';
-import { collectVar, parsePositiveInt } from './input.js';
+import { collectVar, parsePositiveInt, readBodyInput } from './input.js';
 import { renderFields, renderTable, writeJson, writeLine } from './output.js';
 import { type CliRuntime, withRuntime } from './runtime.js';
 
@@ -21,7 +22,8 @@ interface ResolveOptions extends CommonOptions {
 interface SendOptions extends CommonOptions {
   tenant: string;
   to: string;
-  body: string;
+  body?: string;
+  bodyFile?: string;
   templateId?: string;
   var?: Record<string, string>;
   reference?: string;
@@ -78,19 +80,31 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
       )
       .requiredOption('--tenant <id>', 'tenant id')
       .requiredOption('--to <number>', 'recipient in E.164, e.g. +919876543210')
-      .requiredOption('--body <text>', 'message text')
+      .option(
+        '--body <text>',
+        'message text (visible in ps and shell history: for OTPs use --body-file or stdin)',
+      )
+      .option(
+        '--body-file <path>',
+        "read the message text from a file ('-' = stdin); without --body, stdin is read",
+      )
       .option('--template-id <id>', 'MSG91 flow/template id (platform default only)')
       .option('--var <name=value>', 'MSG91 template variable (repeatable)', collectVar)
       .option('--reference <id>', "caller's reference (MSG91 CRQID)"),
   )
     .addHelpText(
       'after',
-      '\nThis sends a REAL SMS unless TWILIO_API_BASE_URL / MSG91_API_BASE_URL point at emulators ' +
+      '\nThe body comes from --body, --body-file PATH or stdin (printf %s "$OTP" | provider-sms send …); ' +
+        'the last two keep an OTP off the process list.\n' +
+        'This sends a REAL SMS unless TWILIO_API_BASE_URL / MSG91_API_BASE_URL point at emulators ' +
         '(see "provider-sms emulator").\nThe platform default needs MSG91_AUTH_KEY (and MSG91_TEMPLATE_ID or --template-id).',
     )
     .action(async (opts: SendOptions) => {
       const tenantId = checkTenantArg(opts.tenant);
-      const message: SmsMessage = { to: opts.to, body: opts.body };
+      if (opts.body !== undefined && opts.bodyFile !== undefined)
+        throw new CliError('use either --body or --body-file, not both');
+      const body = opts.body ?? (await readBodyInput(opts.bodyFile, io.stdin ?? process.stdin));
+      const message: SmsMessage = { to: opts.to, body };
       if (opts.templateId !== undefined || opts.var !== undefined) {
         message.template = {
           ...(opts.templateId !== undefined ? { id: opts.templateId } : {}),

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { onAbort } from './abort-relay.js';
 import { nodeHttp, nodeHttps } from './builtins.js';
 import { checkDurationMs } from './duration.js';
 import { SmsError, sanitizeCause } from './errors.js';
@@ -211,7 +212,7 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
+      offAbort?.();
       if (res) resolve(res);
       else reject(transportError(err, ctx));
     };
@@ -234,12 +235,13 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
       request.destroy(err);
       finish(err);
     }, req.timeoutMs);
-    const onAbort = () => {
-      ctx.callerAborted = true;
-      request.destroy(new Error('aborted'));
-      finish(req.signal?.reason);
-    };
-    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const offAbort = req.signal
+      ? onAbort(req.signal, () => {
+          ctx.callerAborted = true;
+          request.destroy(new Error('aborted'));
+          finish(req.signal?.reason);
+        })
+      : undefined;
 
     request.on('socket', (socket) => {
       const secure = url.protocol === 'https:';

@@ -16,6 +16,7 @@
 // - The failover send happens once, is not retried, and its error (if any) is the one thrown: it is the latest
 //   and, when its outcome is 'unknown', the one the caller must see.
 
+import { onAbort } from './abort-relay.js';
 import {
   type CircuitBreakerOptions,
   type CircuitBreakerRegistry,
@@ -299,8 +300,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
 
     // One internal signal: the caller's abort or the deadline cancel the resolve wait, the backoff and the request.
     const ctl = new AbortController();
-    const onCallerAbort = () => ctl.abort(signal?.reason);
-    signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const offCallerAbort = signal ? onAbort(signal, () => ctl.abort(signal.reason)) : undefined;
     if (signal?.aborted) ctl.abort(signal.reason);
     let deadlineTimer: unknown;
     if (deadlineAt !== undefined && !ctl.signal.aborted) {
@@ -606,7 +606,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
       throw error;
     } finally {
       if (deadlineTimer !== undefined) clock.clearTimeout(deadlineTimer);
-      signal?.removeEventListener('abort', onCallerAbort);
+      offCallerAbort?.();
       span.setAttribute('sms.attempts', attempts.length);
       if (resolution) span.setAttribute('sms.source', resolution.source);
       span.end();

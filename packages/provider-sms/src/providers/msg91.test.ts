@@ -6,6 +6,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Msg91Config } from '../config/schemas.js';
 import { isSmsError, type SmsError } from '../errors.js';
+import { listenWithoutListenerWarning } from '../testing/msw-listen.js';
 import type { Logger, SmsMessage } from '../types.js';
 import { MSG91_API_BASE_URL, Msg91Provider } from './msg91.js';
 
@@ -66,7 +67,7 @@ const server = setupServer(
   }),
 );
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => listenWithoutListenerWarning(server, { onUnhandledRequest: 'error' }));
 afterEach(() => {
   calls.length = 0;
   flowReply = defaultFlowReply;

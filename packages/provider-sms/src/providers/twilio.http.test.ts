@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { dispatchLogInput } from '../dispatch-log.js';
 import { isSmsError, type SmsError } from '../errors.js';
 import { createSmsSender } from '../sender.js';
+import { listenWithoutListenerWarning } from '../testing/msw-listen.js';
 import { TwilioProvider } from './twilio.js';
 
 // HTTP-level contract of the real twilio SDK over our httpClient, with msw answering.
@@ -68,7 +69,7 @@ const server = setupServer(
   ),
 );
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => listenWithoutListenerWarning(server, { onUnhandledRequest: 'error' }));
 beforeEach(() => {
   calls.length = 0;
   respond = () => HttpResponse.json(message(), { status: 201 });

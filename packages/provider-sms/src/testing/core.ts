@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { onAbort } from '../abort-relay.js';
 
 /** One HTTP request as the emulators see it, independent of the transport (node:http or msw). */
 export interface EmulatorRequest {
@@ -71,6 +72,19 @@ export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }
 
+/**
+ * `bytes` bytes as lower-case hex derived from `seed` and `label` (HMAC-SHA256), so that an emulator started
+ * with the same seed gets the same credentials after a restart; random when `seed` is undefined.
+ */
+export function seededHex(seed: string | undefined, label: string, bytes: number): string {
+  if (seed === undefined) return randomHex(bytes);
+  if (typeof seed !== 'string' || seed === '') throw new RangeError('seed must be a non-empty string');
+  return createHmac('sha256', seed)
+    .update(label)
+    .digest('hex')
+    .slice(0, bytes * 2);
+}
+
 /** Builds a JSON response with Content-Type application/json. */
 export function jsonResponse(
   status: number,
@@ -90,11 +104,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (ms <= 0 || signal?.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
+      off?.();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
+    const off = signal ? onAbort(signal, done) : undefined;
   });
 }
 
@@ -187,16 +201,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The largest request body the emulators' HTTP servers read (1 MiB): a larger one is answered 413 before
+ * authentication, without buffering it (a real Message create or MSG91 flow request is a few KiB).
+ */
+export const EMULATOR_MAX_BODY_BYTES = 1024 * 1024;
+
+/** The answer to a request body over `EMULATOR_MAX_BODY_BYTES` (status 413, in the provider's error shape). */
+export type TooLargeResponse = () => EmulatorResponse;
+
 /** Starts a real node:http server that feeds every request through `runtime` and `behaviour`. */
 export async function startServer(
   host: string,
   port: number,
   runtime: EmulatorRuntime,
   behaviour: (req: EmulatorRequest) => Promise<BehaviourResult>,
+  tooLarge: TooLargeResponse,
 ): Promise<RunningServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
-    void handleNodeRequest(req, res, runtime, behaviour);
+    void handleNodeRequest(req, res, runtime, behaviour, tooLarge);
   });
   server.on('connection', (s) => {
     sockets.add(s);
@@ -231,10 +255,14 @@ async function handleNodeRequest(
   res: ServerResponse,
   runtime: EmulatorRuntime,
   behaviour: (req: EmulatorRequest) => Promise<BehaviourResult>,
+  tooLarge: TooLargeResponse,
 ): Promise<void> {
   try {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const chunks = await readCappedBody(req);
+    if (!chunks) {
+      refuseTooLarge(res, tooLarge());
+      return;
+    }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
@@ -271,6 +299,30 @@ async function handleNodeRequest(
       res.destroy();
     }
   }
+}
+
+/** The request body's chunks, or undefined (reading stopped) once it is over `EMULATOR_MAX_BODY_BYTES`. */
+async function readCappedBody(req: IncomingMessage): Promise<Buffer[] | undefined> {
+  if (Number(req.headers['content-length'] ?? 0) > EMULATOR_MAX_BODY_BYTES) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > EMULATOR_MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return chunks;
+}
+
+/** Answers 413 and closes the connection, so the rest of the body is never read. */
+function refuseTooLarge(res: ServerResponse, response: EmulatorResponse): void {
+  const body = Buffer.from(response.body, 'utf8');
+  res.writeHead(response.status, {
+    ...response.headers,
+    'content-length': String(body.length),
+    connection: 'close',
+  });
+  res.end(body, () => res.socket?.destroy());
 }
 
 /** Listeners of an emulator's events; a listener that throws never breaks the emulator. */

@@ -1,7 +1,7 @@
 // Public API of @leadmetrics/provider-sms/testing: emulators for tests. Exports only.
 // msw is never imported at load time: twilioHandlers()/msg91Handlers() load it on first call.
 export type { EmulatorFault, EmulatorRequest, EmulatorResponse, ReceivedRequest } from './core.js';
-export { TWILIO_SDK_ENV_VARS } from './core.js';
+export { EMULATOR_MAX_BODY_BYTES, TWILIO_SDK_ENV_VARS } from './core.js';
 export type { SmsInbox, SmsInboxMessage, SmsInboxOptions } from './inbox/inbox.js';
 export { startSmsInbox } from './inbox/inbox.js';
 export type {
@@ -52,3 +52,4 @@ export {
   TWILIO_MAGIC_TO,
   TWILIO_VALID_FROM,
 } from './twilio-emulator.js';
+export { TWILIO_SEND_AT_WINDOW_MS, TWILIO_VALIDITY_PERIOD } from './twilio-emulator-validate.js';

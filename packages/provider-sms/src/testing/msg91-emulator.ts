@@ -1,5 +1,6 @@
 import {
   type BehaviourResult,
+  EMULATOR_MAX_BODY_BYTES,
   type EmulatorFault,
   EmulatorListeners,
   type EmulatorRequest,
@@ -8,6 +9,7 @@ import {
   jsonResponse,
   type ReceivedRequest,
   randomHex,
+  seededHex,
   startServer,
 } from './core.js';
 
@@ -100,6 +102,11 @@ export interface Msg91EmulatorOptions {
   port?: number;
   /** The valid auth key; default a generated one. */
   authKey?: string;
+  /**
+   * Derives the generated auth key and template id from this string: the same seed gives the same ones
+   * across restarts. `authKey` / `templates`, when given, win.
+   */
+  seed?: string;
   /** Known templates; default one generated template (24 hex id) with the variable `body`. */
   templates?: Msg91Template[];
   /** Starting balance in SMS credits (one per mobile sent); default 1000. Running out answers 301. */
@@ -193,8 +200,10 @@ export interface Msg91Handled {
 }
 
 /** Generates a MSG91-looking auth key (6 digits, "A", 24 hex). */
-export function createMsg91AuthKey(): string {
-  return `${Math.floor(100000 + Math.random() * 899999)}A${randomHex(12)}`;
+export function createMsg91AuthKey(seed?: string): string {
+  const digits =
+    seed === undefined ? Math.random() : Number.parseInt(seededHex(seed, 'msg91-key-n', 6), 16) / 2 ** 48;
+  return `${Math.floor(100000 + digits * 899999)}A${seededHex(seed, 'msg91-auth-key', 12)}`;
 }
 
 const error = (code: string | undefined, message: string, status = 200): Msg91Handled => ({
@@ -312,10 +321,10 @@ export class Msg91EmulatorCore {
     this.dlrUrl = opts.dlrUrl;
     const templates = opts.templates?.length
       ? [...opts.templates]
-      : [{ id: randomHex(12), variables: ['body'] }];
+      : [{ id: seededHex(opts.seed, 'msg91-template-id', 12), variables: ['body'] }];
     this.startBalance = opts.balance ?? 1000;
     this.state = {
-      authKey: opts.authKey ?? createMsg91AuthKey(),
+      authKey: opts.authKey ?? createMsg91AuthKey(opts.seed),
       templates,
       balance: this.startBalance,
       duplicateWindowMs: opts.duplicateWindowMs ?? 10_000,
@@ -503,7 +512,14 @@ function istDate(d: Date): string {
 /** Starts a MSG91 emulator (a real node:http server): Flow API send and balance check. */
 export async function startMsg91Emulator(opts: Msg91EmulatorOptions = {}): Promise<Msg91Emulator> {
   const core = new Msg91EmulatorCore(opts);
-  const server = await startServer(opts.host ?? '127.0.0.1', opts.port ?? 0, core.runtime, core.behaviour);
+  const server = await startServer(
+    opts.host ?? '127.0.0.1',
+    opts.port ?? 0,
+    core.runtime,
+    core.behaviour,
+    () =>
+      error('413', `Request body over ${EMULATOR_MAX_BODY_BYTES} bytes (the emulator's limit)`, 413).response,
+  );
   return {
     url: server.url,
     authKey: core.state.authKey,

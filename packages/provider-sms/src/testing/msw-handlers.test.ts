@@ -2,12 +2,13 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { msg91Handlers, twilioHandlers } from './index.js';
+import { listenWithoutListenerWarning } from './msw-listen.js';
 
 const tw = twilioHandlers();
 const m = msg91Handlers({ baseUrl: 'https://msg91.test' });
 const server = setupServer(...tw, ...m);
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => listenWithoutListenerWarning(server, { onUnhandledRequest: 'error' }));
 afterEach(() => {
   tw.reset();
   m.reset();

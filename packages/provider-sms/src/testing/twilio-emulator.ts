@@ -3,6 +3,7 @@ import type { SmsEncoding } from '../types.js';
 import { computeTwilioSignature } from '../webhooks/twilio-signature.js';
 import {
   type BehaviourResult,
+  EMULATOR_MAX_BODY_BYTES,
   type EmulatorFault,
   EmulatorListeners,
   type EmulatorRequest,
@@ -11,9 +12,11 @@ import {
   jsonResponse,
   type ReceivedRequest,
   randomHex,
+  seededHex,
   sleep,
   startServer,
 } from './core.js';
+import { checkCreateParams, isParamFailure } from './twilio-emulator-validate.js';
 
 /** A Twilio account the emulator accepts (it behaves like Twilio's test credentials). */
 export interface TwilioTestAccount {
@@ -31,8 +34,19 @@ export interface EmulatedMessage {
   from: string | null;
   to: string;
   body: string;
-  /** 'queued' (From) or 'accepted' (MessagingServiceSid); then the status of the last status callback fired. */
-  status: 'queued' | 'accepted' | TwilioCallbackStatus;
+  /**
+   * 'queued' (From), 'accepted' (MessagingServiceSid) or 'scheduled' (`ScheduleType=fixed` + `SendAt`); then
+   * the status of the last status callback fired.
+   */
+  status: 'queued' | 'accepted' | 'scheduled' | TwilioCallbackStatus;
+  /** `SendAt` of a scheduled message. */
+  sendAt?: Date;
+  /** `ValidityPeriod` in seconds, when given. */
+  validityPeriod?: number;
+  /** `MediaUrl` parameters, when given. */
+  mediaUrls?: string[];
+  /** `ContentSid`, when given (a body is then optional). */
+  contentSid?: string;
   /** The `ErrorCode` of the last status callback fired with one (`fireStatusCallback`). */
   errorCode?: number;
   segments: number;
@@ -101,6 +115,11 @@ export interface TwilioEmulatorOptions {
   port?: number;
   /** Accounts accepted; default one generated test account. The first one is exposed on the emulator. */
   accounts?: TwilioTestAccount[];
+  /**
+   * Derives the generated account from this string: the same seed gives the same account SID and auth token
+   * across restarts (so stored configs keep working). Not with `accounts`.
+   */
+  seed?: string;
   /** POST signed status callbacks ('sent', then 'delivered') to a message's `StatusCallback`; default true. */
   statusCallbacks?: boolean;
 }
@@ -167,9 +186,12 @@ export const TWILIO_VALID_FROM = '+15005550006';
 
 const API_VERSION = '2010-04-01';
 
-/** Generates a valid-looking Twilio test account (`AC` + 32 hex, 32-hex token). */
-export function createTwilioTestAccount(): TwilioTestAccount {
-  return { accountSid: `AC${randomHex(16)}`, authToken: randomHex(16) };
+/** Generates a valid-looking Twilio test account (`AC` + 32 hex, 32-hex token); the same `seed` gives the same one. */
+export function createTwilioTestAccount(seed?: string): TwilioTestAccount {
+  return {
+    accountSid: `AC${seededHex(seed, 'twilio-account-sid', 16)}`,
+    authToken: seededHex(seed, 'twilio-auth-token', 16),
+  };
 }
 
 /** Builds a Twilio error response: `{ code, message, more_info, status }`. */
@@ -242,20 +264,15 @@ async function createMessage(req: EmulatorRequest, account: TwilioTestAccount): 
   const to = form.get('To') ?? '';
   const from = form.get('From') ?? '';
   const serviceSid = form.get('MessagingServiceSid') ?? '';
-  const body = form.get('Body') ?? '';
-  const statusCallback = form.get('StatusCallback') ?? '';
   const fail = (code: number, message: string) => ({ response: twilioError(400, code, message) });
 
   if (!to) return fail(21604, "A 'To' phone number is required.");
   if (!from && !serviceSid) return fail(21603, "A 'From' phone number is required.");
   if (serviceSid && !MG_SID.test(serviceSid))
     return fail(21701, `The Messaging Service Sid ${serviceSid} is invalid.`);
-  if (!body) return fail(21602, 'Message body is required.');
-  if (body.length > 1600)
-    return fail(21617, 'The concatenated message body exceeds the 1600 character limit.');
-  if (statusCallback && !/^https?:\/\/[^/_\s]+/i.test(statusCallback)) {
-    return fail(21609, 'Invalid StatusCallback url');
-  }
+  const params = checkCreateParams(form, Boolean(serviceSid), new Date());
+  if (isParamFailure(params)) return fail(params.code, params.message);
+  const { body, statusCallback } = params;
   if (from) {
     const fromCode = TWILIO_MAGIC_FROM[from] ?? (from === TWILIO_VALID_FROM ? undefined : 21606);
     if (fromCode === 21212) {
@@ -296,7 +313,7 @@ async function createMessage(req: EmulatorRequest, account: TwilioTestAccount): 
   const sid = `SM${randomHex(16)}`;
   const now = new Date();
   const viaService = !from;
-  const status = viaService ? 'accepted' : 'queued';
+  const status = params.sendAt ? 'scheduled' : viaService ? 'accepted' : 'queued';
   const uri = `/${API_VERSION}/Accounts/${account.accountSid}/Messages/${sid}.json`;
   const resource = {
     account_sid: account.accountSid,
@@ -310,7 +327,7 @@ async function createMessage(req: EmulatorRequest, account: TwilioTestAccount): 
     error_message: null,
     from: from || null,
     messaging_service_sid: serviceSid || null,
-    num_media: '0',
+    num_media: String(params.mediaUrls.length),
     // Like a live account: a Messaging Service has not picked a sender yet, so Twilio reports 0 segments.
     num_segments: viaService ? '0' : String(segments),
     price: null,
@@ -334,6 +351,10 @@ async function createMessage(req: EmulatorRequest, account: TwilioTestAccount): 
   };
   if (serviceSid) message.messagingServiceSid = serviceSid;
   if (statusCallback) message.statusCallback = statusCallback;
+  if (params.sendAt) message.sendAt = params.sendAt;
+  if (params.validityPeriod !== undefined) message.validityPeriod = params.validityPeriod;
+  if (params.mediaUrls.length > 0) message.mediaUrls = params.mediaUrls;
+  if (params.contentSid) message.contentSid = params.contentSid;
   return { response: jsonResponse(201, resource, { 'twilio-request-id': `RQ${randomHex(16)}` }), message };
 }
 
@@ -381,7 +402,8 @@ export class TwilioEmulatorCore {
       commit: () => {
         this.messages.push(message);
         this.emit({ type: 'message', message });
-        if (this.statusCallbacks && message.statusCallback) this.track(this.fireCallbacks(message));
+        if (this.statusCallbacks && message.statusCallback && message.status !== 'scheduled')
+          this.track(this.fireCallbacks(message));
       },
     };
   };
@@ -511,9 +533,17 @@ export class TwilioEmulatorCore {
 
 /** Starts a Twilio emulator (a real node:http server) behaving like Twilio with test credentials. */
 export async function startTwilioEmulator(opts: TwilioEmulatorOptions = {}): Promise<TwilioEmulator> {
-  const accounts = opts.accounts?.length ? [...opts.accounts] : [createTwilioTestAccount()];
+  if (opts.seed !== undefined && opts.accounts?.length)
+    throw new RangeError('startTwilioEmulator: pass either accounts or seed, not both');
+  const accounts = opts.accounts?.length ? [...opts.accounts] : [createTwilioTestAccount(opts.seed)];
   const core = new TwilioEmulatorCore(accounts, opts.statusCallbacks ?? true);
-  const server = await startServer(opts.host ?? '127.0.0.1', opts.port ?? 0, core.runtime, core.behaviour);
+  const server = await startServer(
+    opts.host ?? '127.0.0.1',
+    opts.port ?? 0,
+    core.runtime,
+    core.behaviour,
+    () => twilioError(413, 413, `Request body over ${EMULATOR_MAX_BODY_BYTES} bytes (the emulator's limit)`),
+  );
   const first = accounts[0]!;
   return {
     url: server.url,

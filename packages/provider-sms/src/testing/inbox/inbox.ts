@@ -18,6 +18,7 @@ import type {
   TwilioCallbackStatus,
   TwilioEmulator,
 } from '../twilio-emulator.js';
+import { hostGuard } from './loopback-host.js';
 import { INBOX_CSS, INBOX_HTML, INBOX_JS } from './page.js';
 
 /** Options of `startSmsInbox`. */
@@ -93,7 +94,6 @@ export interface SmsInbox {
 
 const TWILIO_STATUSES: readonly TwilioCallbackStatus[] = ['sent', 'delivered', 'undelivered', 'failed'];
 const MSG91_STATUSES: readonly Msg91ReportedStatus[] = ['delivered', 'undelivered', 'failed'];
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 class HttpError extends Error {
   constructor(
@@ -387,12 +387,7 @@ export async function startSmsInbox(opts: SmsInboxOptions): Promise<SmsInbox> {
     );
   }
 
-  const hostAllowed = (header: string | undefined): boolean => {
-    if (!LOOPBACK.has(host)) return true; // Bound beyond loopback on purpose: any Host.
-    if (!header) return false;
-    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(header.toLowerCase());
-    return Boolean(m && LOOPBACK.has(m[1]!) && (m[2] === undefined ? false : Number(m[2]) === port));
-  };
+  const hostAllowed = hostGuard(host, () => port);
 
   const fireStatus = async (id: string, input: unknown): Promise<SmsInboxDelivery> => {
     if (typeof input !== 'object' || input === null)
