@@ -17,11 +17,15 @@ const shared: Options = {
   noExternal: ['zod', 'libphonenumber-js', 'sms-segments-calculator', 'grapheme-splitter'],
 };
 
-const testingDir = resolve(dirname(fileURLToPath(import.meta.url)), 'src', 'testing');
+const srcDir = resolve(dirname(fileURLToPath(import.meta.url)), 'src');
+const testingDir = resolve(srcDir, 'testing');
+// Internal helpers /testing uses that the main entry does not export: small, dependency-free, bundled.
+const bundledInternals = new Set([resolve(srcDir, 'abort-relay.js')]);
 
 /**
  * In the /testing build, everything outside src/testing is the library itself: it is imported from the
- * package's own main entry (a self-reference), so each bundled library and each class exists once.
+ * package's own main entry (a self-reference), so each bundled library and each class exists once (what it
+ * imports must be exported there; test/package/optional-peers.test.ts loads the built /testing to prove it).
  */
 const libraryIsExternal: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'testing-imports-the-library',
@@ -29,7 +33,7 @@ const libraryIsExternal: NonNullable<Options['esbuildPlugins']>[number] = {
     build.onResolve({ filter: /^\.\.?\// }, (args) => {
       if (!args.importer.startsWith(testingDir)) return undefined;
       const target = resolve(dirname(args.importer), args.path);
-      if (target.startsWith(testingDir)) return undefined;
+      if (target.startsWith(testingDir) || bundledInternals.has(target)) return undefined;
       return { path: '@leadmetrics/provider-sms', external: true };
     });
   },
