@@ -32,6 +32,7 @@ import type {
   SmsProviderResolver,
   SmsProviderSource,
 } from './resolver.js';
+import { snapshotMessage } from './snapshot-message.js';
 import { type SmsSpan, startSmsSpan } from './telemetry.js';
 import type { Logger, SmsMessage, SmsProvider, SmsProviderName, SmsSendResult } from './types.js';
 
@@ -286,11 +287,17 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
     ) {
       throw invalidConfig('send options.deadlineMs', 'must be a number ≥ 0');
     }
+    let snapshot: SmsMessage;
+    try {
+      snapshot = snapshotMessage(message);
+    } catch (e) {
+      throw withAttempts(e as SmsError, []); // bad input: nothing resolved, nothing attempted
+    }
     const startedAt = clock.now();
     const deadlineAt =
       deadlineMs !== undefined && Number.isFinite(deadlineMs) ? startedAt + deadlineMs : undefined;
     const attempts: SmsAttempt[] = [];
-    const to = maskPhone(message?.to);
+    const to = maskPhone(snapshot.to);
     let attemptNo = 0;
     let deadlineHit = false;
 
@@ -423,7 +430,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
       const t0 = clock.now();
       try {
         if (ctl.signal.aborted) throw stopError('before the provider was called');
-        const result = await provider.send(message, { signal: ctl.signal });
+        const result = await provider.send(snapshot, { signal: ctl.signal });
         const durationMs = clock.now() - t0;
         recordVerdict('success');
         recordAttempt(durationMs);
