@@ -79,6 +79,8 @@ export type {
 } from './sender.js';
 export { createSmsSender, DEFAULT_RETRY, FAILOVER_CODES } from './sender.js';
 export { snapshotMessage } from './snapshot-message.js';
+// Tenant ids
+export { assertTenantId, MAX_TENANT_ID_LENGTH } from './tenant-id.js';
 // Types and errors
 export type {
   Logger,

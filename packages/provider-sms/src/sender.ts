@@ -34,6 +34,7 @@ import type {
 } from './resolver.js';
 import { snapshotMessage } from './snapshot-message.js';
 import { type SmsSpan, startSmsSpan } from './telemetry.js';
+import { assertTenantId } from './tenant-id.js';
 import type { Logger, SmsMessage, SmsProvider, SmsProviderName, SmsSendResult } from './types.js';
 
 /** The part of the resolver (`createSmsProviderResolver`) the sender uses. */
@@ -289,6 +290,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
     }
     let snapshot: SmsMessage;
     try {
+      assertTenantId(tenantId);
       snapshot = snapshotMessage(message);
     } catch (e) {
       throw withAttempts(e as SmsError, []); // bad input: nothing resolved, nothing attempted

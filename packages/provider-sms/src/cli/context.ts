@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { type ConfigCipher, createConfigCipher, generateConfigKey, parseKeyRing } from '../config/cipher.js';
 import { type OpenDatabase, openDatabase } from '../config/database.js';
 import { isSmsError, redactSecrets, type SmsError } from '../errors.js';
+import { assertTenantId } from '../tenant-id.js';
 import type { Logger, ProviderOptions } from '../types.js';
 
 /** Default embedded data directory (relative to the working directory). */
@@ -172,11 +173,13 @@ export function stderrLogger(io: CliIo, verbose: boolean): Logger {
   };
 }
 
-/** Rejects an empty or oversized tenant id before anything is opened. */
+/** Rejects a bad `--tenant` (see `assertTenantId`) as bad usage (exit 2) before anything is opened. */
 export function checkTenantArg(tenant: unknown): string {
-  if (typeof tenant !== 'string' || tenant.trim() === '') throw new CliError('--tenant must not be empty');
-  if (tenant.length > 256) throw new CliError('--tenant must be at most 256 characters');
-  return tenant;
+  try {
+    return assertTenantId(tenant, '--tenant');
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
 }
 
 /** A message safe to print: secrets redacted, one line. */

@@ -23,6 +23,7 @@ import type { SmsConfigStore } from '../config/store.js';
 import { decodeTwilioConfig } from '../config/twilio-config.js';
 import { isSmsError, type SmsError, sanitizeCause } from '../errors.js';
 import { BoundedLru } from '../lru.js';
+import { assertTenantId } from '../tenant-id.js';
 import type { Logger, SmsStatus } from '../types.js';
 import { parseMsg91DeliveryReport } from './msg91-report.js';
 import {
@@ -93,7 +94,7 @@ function route(url: URL): Route | undefined {
   const before = segments[segments.length - 2];
   if (before === 'twilio' && last) {
     try {
-      return { kind: 'twilio', tenantId: decodeURIComponent(last), tail: `/twilio/${last}` };
+      return { kind: 'twilio', tenantId: assertTenantId(decodeURIComponent(last)), tail: `/twilio/${last}` };
     } catch {
       return undefined;
     }
