@@ -70,10 +70,11 @@ function copyTemplate(template: unknown, fail: Fail): SmsMessage['template'] {
       );
     }
   }
-  return Object.freeze({
-    ...(id !== undefined ? { id } : {}),
-    ...(variables !== undefined ? { variables: copyVariables(variables, fail) } : {}),
-  });
+  // Plain assignments, not conditional spreads: several times cheaper on the hot path.
+  const copy: NonNullable<SmsMessage['template']> = {};
+  if (id !== undefined) copy.id = id;
+  if (variables !== undefined) copy.variables = copyVariables(variables, fail);
+  return Object.freeze(copy);
 }
 
 /** Checks `reference`: 1–`MAX_REFERENCE_LENGTH` printable ASCII characters. */
@@ -99,12 +100,10 @@ export function snapshotMessage(message: unknown, provider?: SmsProviderName): S
   const body = read(message, 'body', 'message.body', fail);
   const template = read(message, 'template', 'message.template', fail);
   const reference = read(message, 'reference', 'message.reference', fail);
-  const snapshot = Object.freeze({
-    to,
-    body,
-    ...(template !== undefined ? { template: copyTemplate(template, fail) } : {}),
-    ...(reference !== undefined ? { reference: checkReference(reference, fail) } : {}),
-  }) as SmsMessage;
+  const snapshot = { to, body } as SmsMessage;
+  if (template !== undefined) snapshot.template = copyTemplate(template, fail);
+  if (reference !== undefined) snapshot.reference = checkReference(reference, fail);
+  Object.freeze(snapshot);
   snapshots.add(snapshot);
   return snapshot;
 }
