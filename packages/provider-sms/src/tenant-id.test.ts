@@ -6,6 +6,7 @@ import { createConfigCipher } from './config/cipher.js';
 import { createSmsConfigService } from './config/service.js';
 import { createPostgresConfigStore, type SmsConfigStore } from './config/store.js';
 import { countingQueryable, describeWithDatabases } from './config/test-databases.js';
+import { listDispatchLog, recordDispatch } from './dispatch-log.js';
 import { isSmsError, type SmsError } from './errors.js';
 import { createSmsProviderResolver, tenantStatusCallbackUrl } from './resolver.js';
 import { createSmsSender } from './sender.js';
@@ -72,7 +73,7 @@ describe('assertTenantId', () => {
   });
 });
 
-describeWithDatabases('tenant ids at the store and the service', (get) => {
+describeWithDatabases('tenant ids at the config store, the service and the dispatch log', (get) => {
   it('refuses bad ids before any query: lone surrogates no longer collapse into one row, NUL is no outage', async () => {
     const db = countingQueryable(get().db);
     const store = createPostgresConfigStore(db, { schema: get().schema });
@@ -96,6 +97,8 @@ describeWithDatabases('tenant ids at the store and the service', (get) => {
         () => service.get(tenantId),
         () => service.disable(tenantId),
         () => service.remove(tenantId),
+        () => recordDispatch(db, { tenantId, provider: 'msg91', status: 'queued' }, { schema: get().schema }),
+        () => listDispatchLog(db, { tenantId: tenantId ?? '', schema: get().schema }), // undefined = every tenant
       ]) {
         expectTenantIdRefusal(await smsError(call));
       }
