@@ -355,6 +355,19 @@ describe('provider-sms CLI (built binary)', () => {
     });
   }, 120_000);
 
+  it('a bad --tenant (control character, edge space, over 128 characters) exits 2 before anything is opened', async () => {
+    const dataDir = join(tempDir(), 'db');
+    const bad = ['ac\u0001me', ' acme', 'acme\u0085', 't'.repeat(129)];
+    const results = await Promise.all(
+      bad.map((tenant) => run(['resolve', '--tenant', tenant, '--json', '--data-dir', dataDir])),
+    );
+    for (const r of results) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^provider-sms: --tenant (must not|is 129 characters)/);
+    }
+    expect(existsSync(dataDir)).toBe(false);
+  }, 60_000);
+
   it('emulator prints URLs and credentials, reports each message, stops on SIGTERM', async () => {
     const child = spawn(
       process.execPath,

@@ -3,6 +3,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger, ProviderOptions } from '@leadmetrics/provider-sms';
 import {
+  assertTenantId,
   type ConfigCipher,
   createConfigCipher,
   generateConfigKey,
@@ -182,11 +183,13 @@ export function stderrLogger(io: CliIo, verbose: boolean): Logger {
   };
 }
 
-/** Rejects an empty or oversized tenant id before anything is opened. */
+/** Rejects a bad `--tenant` (see `assertTenantId`) as bad usage (exit 2) before anything is opened. */
 export function checkTenantArg(tenant: unknown): string {
-  if (typeof tenant !== 'string' || tenant.trim() === '') throw new CliError('--tenant must not be empty');
-  if (tenant.length > 256) throw new CliError('--tenant must be at most 256 characters');
-  return tenant;
+  try {
+    return assertTenantId(tenant, '--tenant');
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
 }
 
 /** A message safe to print: secrets redacted, one line. */

@@ -1,6 +1,7 @@
 import type { Queryable } from './config/database.js';
 import { checkSchemaName, runLockedMigration } from './config/store.js';
 import { isSmsError } from './errors.js';
+import { assertTenantId } from './tenant-id.js';
 import type { SmsProviderName, SmsSendResult } from './types.js';
 
 const TABLE = 'notification_dispatch_log';
@@ -90,7 +91,7 @@ export async function recordDispatch(
      RETURNING id, tenant_id, channel, provider, message_id, status, error_code, created_at`,
     [
       globalThis.crypto.randomUUID(),
-      input.tenantId,
+      assertTenantId(input.tenantId),
       input.channel ?? 'sms',
       input.provider ?? null,
       input.messageId ?? null,
@@ -108,6 +109,7 @@ export async function listDispatchLog(
 ): Promise<DispatchLogEntry[]> {
   const limit = Math.max(1, Math.min(10_000, Math.floor(options.limit ?? 50)));
   const cols = 'id, tenant_id, channel, provider, message_id, status, error_code, created_at';
+  if (options.tenantId !== undefined) assertTenantId(options.tenantId);
   const res = options.tenantId
     ? await db.query(
         `SELECT ${cols} FROM ${tableName(options)} WHERE tenant_id = $1 ORDER BY created_at DESC, id LIMIT $2`,

@@ -47,6 +47,13 @@ export { isSmsError, redactSecrets, SMS_ERROR_CODES, SmsError } from './errors.j
 // Local checks: numbers, segments, encoding
 export type { CheckedMessage, SegmentInfo } from './message.js';
 export { checkMessage, countSegments, MAX_BODY_LENGTH, normalizeRecipient } from './message.js';
+export {
+  MAX_REFERENCE_LENGTH,
+  MAX_TEMPLATE_ID_LENGTH,
+  MAX_TEMPLATE_VARIABLE_LENGTH,
+  MAX_TEMPLATE_VARIABLE_NAME_LENGTH,
+  MAX_TEMPLATE_VARIABLES,
+} from './message-limits.js';
 export { MSG91_API_BASE_URL, Msg91Provider } from './providers/msg91.js';
 export type { TwilioFailure } from './providers/twilio.js';
 export { mapTwilioError, TWILIO_ERROR_CODES, TwilioProvider } from './providers/twilio.js';
@@ -74,6 +81,9 @@ export type {
   SmsSenderSendOptions,
 } from './sender.js';
 export { createSmsSender, DEFAULT_RETRY, FAILOVER_CODES } from './sender.js';
+export { snapshotMessage } from './snapshot-message.js';
+// Tenant ids
+export { assertTenantId, MAX_TENANT_ID_LENGTH } from './tenant-id.js';
 // Types and errors
 export type {
   Logger,

@@ -1,11 +1,13 @@
 import { SmsError } from './errors.js';
+import { MAX_BODY_LENGTH } from './message-limits.js';
+import { snapshotMessage } from './snapshot-message.js';
+import { hasLoneSurrogate } from './text-checks.js';
 import type { SmsEncoding, SmsMessage, SmsProviderName } from './types.js';
+
+export { MAX_BODY_LENGTH } from './message-limits.js';
 
 /** E.164 phone number: '+', a non-zero digit, up to 15 digits in all. */
 export const E164_RE = /^\+[1-9]\d{1,14}$/;
-
-/** Longest body Twilio accepts (JavaScript string length), error 21617 beyond it. */
-export const MAX_BODY_LENGTH = 1600;
 
 /** A message that passed the local checks, with its recipient in E.164. */
 export interface CheckedMessage {
@@ -72,36 +74,26 @@ export async function normalizeRecipient(to: unknown, provider?: SmsProviderName
   return compact;
 }
 
-/** Runs the local checks before any network call: recipient, body, template shape. */
+// A body of only whitespace and control characters shows nothing.
+const BLANK_BODY_RE = /^[\s\p{Cc}]*$/u;
+
+/**
+ * Runs the local checks before any network call on a snapshot of the message (see `snapshotMessage`):
+ * recipient, body (not blank, no lone surrogates, ≤ `MAX_BODY_LENGTH`), template and reference shape.
+ */
 export async function checkMessage(message: SmsMessage, provider?: SmsProviderName): Promise<CheckedMessage> {
   const invalid = (why: string) =>
     new SmsError({ code: 'invalid_message', message: why, ...(provider ? { provider } : {}) });
-  if (typeof message !== 'object' || message === null) throw invalid('message must be an object');
-  const to = await normalizeRecipient(message.to, provider);
-  const { body } = message;
+  const snapshot = snapshotMessage(message, provider);
+  const to = await normalizeRecipient(snapshot.to, provider);
+  const { body } = snapshot;
   if (typeof body !== 'string') throw invalid('message.body must be a string');
-  if (body.trim().length === 0) throw invalid('message.body is empty');
   if (body.length > MAX_BODY_LENGTH) {
     throw invalid(`message.body is ${body.length} characters; the maximum is ${MAX_BODY_LENGTH}`);
   }
-  const { template, reference } = message;
-  if (template !== undefined) {
-    if (typeof template !== 'object' || template === null)
-      throw invalid('message.template must be an object');
-    if (template.id !== undefined && (typeof template.id !== 'string' || template.id.length === 0)) {
-      throw invalid('message.template.id must be a non-empty string');
-    }
-    if (template.variables !== undefined) {
-      if (typeof template.variables !== 'object' || template.variables === null) {
-        throw invalid('message.template.variables must be an object of strings');
-      }
-      for (const [k, v] of Object.entries(template.variables)) {
-        if (typeof v !== 'string') throw invalid(`message.template.variables.${k} must be a string`);
-      }
-    }
-  }
-  if (reference !== undefined && typeof reference !== 'string')
-    throw invalid('message.reference must be a string');
+  if (BLANK_BODY_RE.test(body)) throw invalid('message.body is empty');
+  if (hasLoneSurrogate(body))
+    throw invalid('message.body contains a lone surrogate (not well-formed UTF-16)');
   return { to, body, ...(await countSegments(body)) };
 }
 

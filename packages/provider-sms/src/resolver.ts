@@ -1,13 +1,14 @@
 import { checkCallbackUrl } from './callback-url.js';
 import type { ConfigCipher } from './config/cipher.js';
 import type { TwilioConfig } from './config/schemas.js';
-import { checkTenantId, type SmsConfigStore, type StoredProviderConfig } from './config/store.js';
+import type { SmsConfigStore, StoredProviderConfig } from './config/store.js';
 import { decodeTwilioConfig } from './config/twilio-config.js';
 import { checkDurationMs } from './duration.js';
 import { isSmsError, SmsError, sanitizeCause } from './errors.js';
 import { parseTransportOptions } from './http.js';
 import { BoundedLru } from './lru.js';
 import { DEFAULT_TWILIO_API_BASE_URL } from './providers/twilio-http-client.js';
+import { assertTenantId } from './tenant-id.js';
 import type { Logger, ProviderOptions, SmsProvider } from './types.js';
 
 /** Why the platform default was chosen for a tenant (checked in this order). */
@@ -85,7 +86,7 @@ export const defaultTwilioProviderFactory: TwilioProviderFactory = async (config
 
 /** `base + '/' + encodeURIComponent(tenantId)`, without a doubled slash. */
 export function tenantStatusCallbackUrl(base: string, tenantId: string): string {
-  return `${base.replace(/\/+$/, '')}/${encodeURIComponent(tenantId)}`;
+  return `${base.replace(/\/+$/, '')}/${encodeURIComponent(assertTenantId(tenantId))}`;
 }
 
 interface TenantProviderSlot {
@@ -321,7 +322,7 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
 
   return {
     async resolve(tenantId) {
-      checkTenantId(tenantId);
+      assertTenantId(tenantId);
       const entry = cache.get(tenantId);
       if (entry?.result && now() < entry.expiresAt) return entry.result;
       let flight = inflight.get(tenantId);
@@ -332,6 +333,7 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
       return flight.promise;
     },
     invalidate(tenantId) {
+      assertTenantId(tenantId);
       const entry = cache.get(tenantId);
       if (entry) {
         entry.result = undefined;

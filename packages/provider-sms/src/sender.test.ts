@@ -208,7 +208,7 @@ describe('send: success and attempts shape', () => {
     expect(out).toMatchObject({ provider: 'twilio', source: 'tenant', failedOver: false });
     expect(out.attempts).toEqual([{ stage: 'send', provider: 'twilio', durationMs: 0 }]);
     expect(events.map((e) => e.type)).toEqual(['resolve', 'attempt']);
-    expect(p.calls[0]?.message).toBe(MSG);
+    expect(p.calls[0]?.message).toEqual(MSG); // a frozen snapshot of MSG, read once
     expect(p.calls[0]?.signal).toBeInstanceOf(AbortSignal);
   });
 

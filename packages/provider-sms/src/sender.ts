@@ -34,7 +34,9 @@ import type {
   SmsProviderResolver,
   SmsProviderSource,
 } from './resolver.js';
+import { snapshotMessage } from './snapshot-message.js';
 import { type SmsSpan, startSmsSpan } from './telemetry.js';
+import { assertTenantId } from './tenant-id.js';
 import type { Logger, SmsMessage, SmsProvider, SmsProviderName, SmsSendResult } from './types.js';
 
 /** The part of the resolver (`createSmsProviderResolver`) the sender uses. */
@@ -290,11 +292,18 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
         allowInfinity: true,
       });
     }
+    let snapshot: SmsMessage;
+    try {
+      assertTenantId(tenantId);
+      snapshot = snapshotMessage(message);
+    } catch (e) {
+      throw withAttempts(e as SmsError, []); // bad input: nothing resolved, nothing attempted
+    }
     const startedAt = clock.now();
     const deadlineAt =
       deadlineMs !== undefined && Number.isFinite(deadlineMs) ? startedAt + deadlineMs : undefined;
     const attempts: SmsAttempt[] = [];
-    const to = maskPhone(message?.to);
+    const to = maskPhone(snapshot.to);
     let attemptNo = 0;
     let deadlineHit = false;
 
@@ -426,7 +435,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
       const t0 = clock.now();
       try {
         if (ctl.signal.aborted) throw stopError('before the provider was called');
-        const result = await provider.send(message, { signal: ctl.signal });
+        const result = await provider.send(snapshot, { signal: ctl.signal });
         const durationMs = clock.now() - t0;
         recordVerdict('success');
         recordAttempt(durationMs);

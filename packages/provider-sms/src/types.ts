@@ -11,9 +11,10 @@ export interface SmsMessage {
   template?: {
     /** MSG91 flow/template id; falls back to the config's templateId. */
     id?: string;
+    /** At most 100; names ≤ 64 characters, values ≤ 1600 (own enumerable string keys, string values). */
     variables?: Record<string, string>;
   };
-  /** Caller's id (e.g. a notification id); MSG91 sends it as CRQID. */
+  /** Caller's id (e.g. a notification id), 1–64 printable ASCII characters; MSG91 sends it as CRQID. */
   reference?: string;
 }
 

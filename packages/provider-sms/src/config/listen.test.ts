@@ -100,6 +100,36 @@ describeWithDatabases('listenForChanges', (get) => {
     expect(seenByB).toHaveLength(seen);
   });
 
+  it('a NOTIFY payload that is not a tenant id is ignored (invalidate refuses it); later ones still apply', async () => {
+    const { db, schema } = get();
+    const resolver = createSmsProviderResolver({
+      store: createPostgresConfigStore(db, { schema }),
+      cipher,
+      platformDefault,
+    });
+    const invalidated: string[] = [];
+    const conn = await get().openListenConnection();
+    const l = await listenForChanges(
+      conn,
+      {
+        invalidate: (t) => {
+          resolver.invalidate(t); // throws invalid_config for ' padded'
+          invalidated.push(t);
+        },
+      },
+      { schema },
+    );
+    try {
+      const channel = createPostgresConfigStore(db, { schema }).changeChannel;
+      await db.query('SELECT pg_notify($1, $2)', [channel, ' padded']);
+      await createPostgresConfigStore(db, { schema }).notify('after');
+      await waitFor(() => invalidated.includes('after'));
+      expect(invalidated).toEqual(['after']);
+    } finally {
+      await l.close();
+    }
+  });
+
   it('listens on its schema only', async () => {
     const { db, schema } = get();
     const invalidated: string[] = [];

@@ -61,8 +61,15 @@ export async function listenForChanges(
 ): Promise<ChangeListener> {
   const channel = changeChannelFor(options.schema);
   const onPayload = (payload: string | undefined) => {
-    if (payload) resolver.invalidate(payload);
-    else if (resolver.clear) resolver.clear();
+    if (!payload) {
+      resolver.clear?.();
+      return;
+    }
+    try {
+      resolver.invalidate(payload);
+    } catch {
+      /* not a tenant id (a foreign NOTIFY): no resolver entry can have it */
+    }
   };
 
   if (isPglite(connection)) {

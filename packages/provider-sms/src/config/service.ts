@@ -1,10 +1,11 @@
 import { isSmsError, redactSecrets, SmsError, sanitizeCause } from '../errors.js';
 import { twilioSecrets } from '../providers/twilio.js';
 import { defaultTwilioProviderFactory, type TwilioProviderFactory } from '../resolver.js';
+import { assertTenantId } from '../tenant-id.js';
 import type { Logger, ProviderOptions, SmsCallOptions } from '../types.js';
 import type { ConfigCipher } from './cipher.js';
 import { parseConfig, type TwilioConfig, twilioConfigSchema } from './schemas.js';
-import { type ConfigRowKey, type ConfigRowVersion, checkTenantId, type SmsConfigStore } from './store.js';
+import type { ConfigRowKey, ConfigRowVersion, SmsConfigStore } from './store.js';
 import { checkRotationWindowMs, twilioConfigPlaintext } from './token-rotation.js';
 import { decodeTwilioConfig } from './twilio-config.js';
 
@@ -142,7 +143,7 @@ export function createSmsConfigService(options: SmsConfigServiceOptions): SmsCon
   const twilioOptions: ProviderOptions = { ...options.twilioOptions };
   if (logger && !twilioOptions.logger) twilioOptions.logger = logger;
   const keyOf = (tenantId: string): ConfigRowKey => ({
-    tenantId: checkTenantId(tenantId),
+    tenantId: assertTenantId(tenantId),
     provider: 'twilio',
     channel: 'sms',
   });

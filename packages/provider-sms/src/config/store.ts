@@ -1,4 +1,5 @@
 import { SmsError } from '../errors.js';
+import { assertTenantId } from '../tenant-id.js';
 import type { Logger, SmsProviderName } from '../types.js';
 import type { ConfigCipher } from './cipher.js';
 import { type Queryable, withTransaction } from './database.js';
@@ -109,19 +110,6 @@ export function changeChannelFor(schema?: string): string {
   return s === 'public' ? CHANGE_CHANNEL : `${CHANGE_CHANNEL}:${s}`;
 }
 
-const MAX_TENANT_ID = 256;
-
-/** Validates a tenant id (non-empty string, ≤ 256 chars) or throws `invalid_config`. */
-export function checkTenantId(tenantId: unknown): string {
-  if (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > MAX_TENANT_ID) {
-    throw new SmsError({
-      code: 'invalid_config',
-      message: `tenantId must be a non-empty string of at most ${MAX_TENANT_ID} characters`,
-    });
-  }
-  return tenantId;
-}
-
 /**
  * Runs DDL statements in `schema` (created if missing) in one transaction under the package's advisory
  * lock, so concurrent migrations never race (concurrent CREATE … IF NOT EXISTS can fail on pg_type).
@@ -189,7 +177,7 @@ export function createPostgresConfigStore(db: Queryable, options: ConfigStoreOpt
   const schema = checkSchemaName(options.schema);
   const t = `"${schema}".${TABLE}`;
   const changeChannel = changeChannelFor(schema);
-  const keyParams = (k: ConfigRowKey) => [checkTenantId(k.tenantId), k.channel ?? 'sms', k.provider];
+  const keyParams = (k: ConfigRowKey) => [assertTenantId(k.tenantId), k.channel ?? 'sms', k.provider];
   const notifyIn = (q: Queryable, tenantId: string) =>
     q.query('SELECT pg_notify($1, $2)', [changeChannel, tenantId]);
 
@@ -285,7 +273,7 @@ export function createPostgresConfigStore(db: Queryable, options: ConfigStoreOpt
       });
     },
     async notify(tenantId) {
-      await notifyIn(db, checkTenantId(tenantId));
+      await notifyIn(db, assertTenantId(tenantId));
     },
   };
 }

@@ -2,6 +2,7 @@ import { type Msg91Config, msg91ConfigSchema, parseConfig } from '../config/sche
 import { isSmsError, redactSecrets, SmsError, type SmsErrorCode } from '../errors.js';
 import { type HttpResponse, httpRequest, parseRetryAfter, parseTransportOptions } from '../http.js';
 import { checkMessage } from '../message.js';
+import { snapshotMessage } from '../snapshot-message.js';
 import type {
   Logger,
   ProviderOptions,
@@ -242,7 +243,8 @@ export class Msg91Provider implements SmsProvider {
   }
 
   /** Sends one message through the Flow API; resolves with MSG91's request id as `messageId`, status 'queued'. */
-  async send(message: SmsMessage, options: SmsCallOptions = {}): Promise<SmsSendResult> {
+  async send(input: SmsMessage, options: SmsCallOptions = {}): Promise<SmsSendResult> {
+    const message = snapshotMessage(input, PROVIDER);
     const checked = await checkMessage(message, PROVIDER);
     const templateId = message.template?.id ?? this.#config.templateId;
     if (!templateId) {

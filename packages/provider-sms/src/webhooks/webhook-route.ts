@@ -1,4 +1,4 @@
-import { isWebhookTenantId } from './webhook-tenant-id.js';
+import { isTenantId } from '../tenant-id.js';
 
 /** Which webhook a request is for, from the end of its path (the handler can be mounted under any prefix). */
 export interface Route {
@@ -12,7 +12,7 @@ export interface Route {
 function decodeTenantId(segment: string): string | undefined {
   try {
     const id = decodeURIComponent(segment);
-    return isWebhookTenantId(id) ? id : undefined;
+    return isTenantId(id) ? id : undefined;
   } catch {
     return undefined;
   }
