@@ -320,7 +320,7 @@ describe('provider-sms CLI (built binary)', () => {
     expect(unknownTenant.code).toBe(1); // well-formed, but there is nothing to show: the operation failed
     expect(unknownTenant.stderr).toMatch(/no Twilio SMS config for tenant "acme"/);
     expect(JSON.parse(unknownTenant.stdout)).toMatchObject({ ok: false, error: { code: 'unknown_tenant' } });
-    expect((await run(['config', 'verify', '--tenant', 'acme', ...common])).code).toBe(2);
+    expect((await run(['config', 'verify', '--tenant', 'acme', ...common])).code).toBe(1);
 
     const wrong = await run(
       [

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { onAbort } from '../abort-relay.js';
+import { checkEmulatorFault, type EmulatorFault } from './emulator-fault.js';
 
 /** One HTTP request as the emulators see it, independent of the transport (node:http or msw). */
 export interface EmulatorRequest {
@@ -22,31 +23,7 @@ export interface EmulatorResponse {
   body: string;
 }
 
-/**
- * A fault applied to the next `times` requests (default 1), in the order `inject()` queued them.
- *
- * - `status` / `json` / `text`: replace the response (status defaults to 500); the request is not
- *   processed, nothing is recorded in `messages`.
- * - `headers` alone: added to the normal response.
- * - `delayMs` alone: the request is processed (and recorded) at once, the response is sent after the delay.
- *   With a replacement or a reset, the delay comes first.
- * - `resetSocket: 'before-response'`: the socket is destroyed right after the request is read; the
- *   request is NOT processed (nothing recorded) — the server "died" before handling it.
- * - `resetSocket: 'mid-response'`: the request IS processed (recorded), then the status line, headers and
- *   half the body are written and the socket is destroyed — the response is lost after the send happened.
- *
- * Either way the request counts in the emulator's `received` counter. Under msw, a reset maps to
- * `HttpResponse.error()`.
- */
-export interface EmulatorFault {
-  status?: number;
-  json?: unknown;
-  text?: string;
-  headers?: Record<string, string>;
-  delayMs?: number;
-  resetSocket?: 'before-response' | 'mid-response';
-  times?: number;
-}
+export type { EmulatorFault } from './emulator-fault.js';
 
 /** One request as logged by an emulator (method and path without the query string, which may hold a key). */
 export interface ReceivedRequest {
@@ -126,11 +103,8 @@ export class EmulatorRuntime {
 
   /** Queues a fault for the next `fault.times` (default 1) requests. */
   inject(fault: EmulatorFault): void {
-    const times = fault.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) throw new RangeError('fault.times must be a positive integer');
-    if (fault.delayMs !== undefined && !(fault.delayMs >= 0))
-      throw new RangeError('fault.delayMs must be >= 0');
-    for (let i = 0; i < times; i++) this.faults.push({ ...fault, times: 1 });
+    const checked = checkEmulatorFault(fault);
+    for (let i = 0; i < (checked.times ?? 1); i++) this.faults.push({ ...checked, times: 1 });
   }
 
   /** Drops pending faults and the request log. */
