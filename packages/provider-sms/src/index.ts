@@ -14,6 +14,8 @@ export {
   isConfigDecryptError,
   parseKeyRing,
 } from './config/cipher.js';
+export type { DataDirLockHolder } from './config/data-dir-lock.js';
+export { DataDirLockedError } from './config/data-dir-lock.js';
 // Tenant configs: database, cipher, store, service, platform default
 export type { ListenConnection, OpenDatabase, OpenDatabaseOptions, Queryable } from './config/database.js';
 export { openDatabase, withTransaction } from './config/database.js';

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type ConfigCipher, createConfigCipher, generateConfigKey, parseKeyRing } from '../config/cipher.js';
+import { DataDirLockedError } from '../config/data-dir-lock.js';
 import { type OpenDatabase, openDatabase } from '../config/database.js';
 import { isSmsError, redactSecrets, type SmsError } from '../errors.js';
 import type { Logger, ProviderOptions } from '../types.js';
@@ -87,7 +88,8 @@ export async function openTarget(target: DatabaseTarget): Promise<OpenDatabase> 
   } catch (err) {
     throw new CliError(
       `cannot open the database (${target.display}): ${errorMessage(err)}`,
-      target.kind === 'postgres' ? EXIT.failed : EXIT.usage,
+      // A data dir held by another process is an operational failure, like a server that is down.
+      target.kind === 'postgres' || err instanceof DataDirLockedError ? EXIT.failed : EXIT.usage,
     );
   }
 }

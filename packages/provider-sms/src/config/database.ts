@@ -1,4 +1,6 @@
+import { resolve as resolvePath } from 'node:path';
 import { SmsError } from '../errors.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 /** The result of a query: its rows (all the store needs). */
 export interface QueryResultLike {
@@ -85,7 +87,10 @@ export async function withTransaction<T>(db: Queryable, fn: (tx: Queryable) => P
 export interface OpenDatabaseOptions {
   /** `postgres://…`: a real PostgreSQL server through `pg.Pool`. Absent → embedded PGlite. */
   databaseUrl?: string | undefined;
-  /** PGlite data directory; absent → in memory. Ignored with `databaseUrl`. */
+  /**
+   * PGlite data directory (created 0700); absent → in memory. Ignored with `databaseUrl`. Single-process: held
+   * by a lock file until `close()` (or exit); a second open, in another process or this one, is refused.
+   */
   dataDir?: string | undefined;
   /** `pg.Pool` size (default 10). */
   maxConnections?: number;
@@ -154,13 +159,28 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
     };
   }
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
+  // PGlite is single-process: a data dir opened twice (two processes, or twice in one) loses writes and corrupts.
+  const dataDir = options.dataDir && !/^[a-z]+:\/\//i.test(options.dataDir) ? options.dataDir : undefined;
+  const lock = dataDir ? lockDataDir(resolvePath(dataDir)) : undefined;
+  let db: Awaited<ReturnType<typeof PGlite.create>>;
+  try {
+    db = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   return {
     kind: 'pglite',
     db: db as unknown as Queryable,
     async openListenConnection() {
       return { connection: db as unknown as Queryable, close: async () => undefined };
     },
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
