@@ -3,6 +3,7 @@ import { twilioSecrets } from '../providers/twilio.js';
 import { defaultTwilioProviderFactory, type TwilioProviderFactory } from '../resolver.js';
 import type { Logger, ProviderOptions, SmsCallOptions } from '../types.js';
 import type { ConfigCipher } from './cipher.js';
+import { withStoreErrors } from './driver-errors.js';
 import { parseConfig, type TwilioConfig, twilioConfigSchema } from './schemas.js';
 import { type ConfigRowKey, type ConfigRowVersion, checkTenantId, type SmsConfigStore } from './store.js';
 import { decodeTwilioConfig } from './twilio-config.js';
@@ -130,7 +131,9 @@ const parseStoredError = (s: string | null): StoredVerificationError | null => {
 
 /** Creates the config service (design §4): save → verify → mark verified, each state change one transaction + NOTIFY. */
 export function createSmsConfigService(options: SmsConfigServiceOptions): SmsConfigService {
-  const { store, cipher, resolver, logger } = options;
+  const { cipher, resolver, logger } = options;
+  // A custom store's driver errors are typed too (the Postgres store's already are; SmsErrors pass through).
+  const store = withStoreErrors(options.store);
   const factory = options.createTwilioProvider ?? defaultTwilioProviderFactory;
   const twilioOptions: ProviderOptions = { ...options.twilioOptions };
   if (logger && !twilioOptions.logger) twilioOptions.logger = logger;
