@@ -5,7 +5,10 @@ import { type ConfigCipher, createConfigCipher, generateConfigKey, parseKeyRing 
 import { DataDirLockedError } from '../config/data-dir-lock.js';
 import { type OpenDatabase, openDatabase } from '../config/database.js';
 import { isSmsError, redactSecrets, type SmsError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import type { Logger, ProviderOptions } from '../types.js';
+
+export { redactUrl } from '../redact.js';
 
 /** Default embedded data directory (relative to the working directory). */
 export const DEFAULT_DATA_DIR = './.provider-sms';
@@ -62,21 +65,6 @@ export function databaseTarget(opts: CommonOptions, env: NodeJS.ProcessEnv): Dat
   if (url) return { kind: 'postgres', databaseUrl: url, display: redactUrl(url) };
   const dataDir = resolvePath(opts.dataDir ?? DEFAULT_DATA_DIR);
   return { kind: 'pglite', dataDir, display: dataDir };
-}
-
-/**
- * A database URL safe to print: `protocol//host:port/db` only. User, password and the whole query string
- * (`password`, `sslpassword`, `sslkey`… may sit there) are dropped.
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return redactSecrets(url)
-      .replace(/[?#].*$/s, '')
-      .replace(/\b(password|sslpassword|sslkey)\s*=\s*\S+/gi, '$1=***');
-  }
 }
 
 /** Opens the target database; a connection failure is an operational failure (exit 1). */

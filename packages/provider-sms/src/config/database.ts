@@ -1,5 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import { SmsError } from '../errors.js';
+import { defineRedacted, redactUrl } from '../redact.js';
 import { lockDataDir } from './data-dir-lock.js';
 
 /** The result of a query: its rows (all the store needs). */
@@ -145,18 +146,34 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
         cause: err,
       });
     }
-    return {
-      kind: 'postgres',
-      db: pool,
-      async openListenConnection() {
-        // No query/statement timeout: LISTEN idles for hours; keepAlive notices a dead peer.
-        const client = new pg.Client(connection);
-        client.on('error', onError);
-        await client.connect();
-        return { connection: client, close: () => client.end() };
+    // The pool, its clients and this handle hold DATABASE_URL (and its password): they print the redacted URL only.
+    const where = { kind: 'postgres', url: redactUrl(url) };
+    defineRedacted(pool, 'pg.Pool', () => ({
+      ...where,
+      totalCount: pool.totalCount,
+      idleCount: pool.idleCount,
+    }));
+    pool.on('connect', (client) => defineRedacted(client, 'pg.Client', () => where));
+    return defineRedacted(
+      {
+        kind: 'postgres',
+        db: pool,
+        async openListenConnection() {
+          // No query/statement timeout: LISTEN idles for hours; keepAlive notices a dead peer.
+          const client = defineRedacted(new pg.Client(connection), 'pg.Client', () => where);
+          client.on('error', onError);
+          await client.connect();
+          return defineRedacted(
+            { connection: client, close: () => client.end() },
+            'ListenConnection',
+            () => where,
+          );
+        },
+        close: () => pool.end(),
       },
-      close: () => pool.end(),
-    };
+      'OpenDatabase',
+      () => where,
+    );
   }
   const { PGlite } = await import('@electric-sql/pglite');
   // PGlite is single-process: a data dir opened twice (two processes, or twice in one) loses writes and corrupts.
@@ -169,18 +186,22 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
     lock?.release();
     throw err;
   }
-  return {
-    kind: 'pglite',
-    db: db as unknown as Queryable,
-    async openListenConnection() {
-      return { connection: db as unknown as Queryable, close: async () => undefined };
+  return defineRedacted(
+    {
+      kind: 'pglite',
+      db: db as unknown as Queryable,
+      async openListenConnection() {
+        return { connection: db as unknown as Queryable, close: async () => undefined };
+      },
+      async close() {
+        try {
+          await db.close();
+        } finally {
+          lock?.release();
+        }
+      },
     },
-    async close() {
-      try {
-        await db.close();
-      } finally {
-        lock?.release();
-      }
-    },
-  };
+    'OpenDatabase',
+    () => ({ kind: 'pglite', dataDir: dataDir ?? null }),
+  );
 }
