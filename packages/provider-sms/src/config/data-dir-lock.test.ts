@@ -20,12 +20,12 @@ const tempDir = () => {
   return join(d, 'db');
 };
 
-/** A child process that opens `dataDir` with the built package and holds it until killed. */
-function holdInChild(dataDir: string): Promise<ChildProcess> {
+/** A child process that opens `dataDir` with the built package and holds it until killed (or exits at once). */
+function holdInChild(dataDir: string, then = 'setInterval(() => {}, 1000)'): Promise<ChildProcess> {
   const script = `import(${JSON.stringify(DIST)}).then(async (m) => {
     await m.openDatabase({ dataDir: ${JSON.stringify(dataDir)} });
     process.stdout.write('ready\\n');
-    setInterval(() => {}, 1000);
+    ${then};
   }, (e) => { console.error(e); process.exit(3); });`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
@@ -33,7 +33,10 @@ function holdInChild(dataDir: string): Promise<ChildProcess> {
     child.stdout!.on('data', (d) => {
       if (String(d).includes('ready')) resolve(child);
     });
-    child.on('exit', (code) => reject(new Error(`holder exited with ${code}`)));
+    const exitsAtOnce = then.startsWith('process.exit');
+    child.on('exit', (code) =>
+      exitsAtOnce ? resolve(child) : reject(new Error(`holder exited with ${code}`)),
+    );
   });
 }
 
@@ -90,6 +93,14 @@ describe('embedded data dir lock', () => {
     }
     const again = await openDatabase({ dataDir });
     await again.close();
+  }, 60_000);
+
+  it('releases the lock when the holding process exits without close()', async () => {
+    const dataDir = tempDir();
+    const child = await holdInChild(dataDir, 'process.exit(0)');
+    await exited(child);
+    expect(child.exitCode).toBe(0);
+    expect(existsSync(join(dataDir, DATA_DIR_LOCK_FILE))).toBe(false);
   }, 60_000);
 
   it('creates the data dir 0700 and the lock file 0600', async () => {

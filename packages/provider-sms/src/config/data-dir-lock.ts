@@ -44,12 +44,24 @@ export interface DataDirLock {
 const held = new Set<{ file: string; token: string }>();
 let exitHookInstalled = false;
 
-const releaseFile = (file: string, token: string): void => {
+const readText = (file: string): string | undefined => {
   try {
-    if (readFileSync(file, 'utf8').includes(token)) unlinkSync(file);
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+const unlinkQuiet = (file: string): void => {
+  try {
+    unlinkSync(file);
   } catch {
     // already gone
   }
+};
+
+const releaseFile = (file: string, token: string): void => {
+  if (readText(file)?.includes(token)) unlinkQuiet(file);
 };
 
 const releaseAllOnExit = (): void => {
@@ -66,19 +78,17 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
-const readHolder = (file: string): DataDirLockHolder | undefined => {
+/** The lock's holder; undefined when the file does not parse (treated as stale); 'gone' when there is none. */
+const readHolder = (file: string): DataDirLockHolder | undefined | 'gone' => {
+  const text = readText(file);
+  if (text === undefined) return 'gone';
   try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<DataDirLockHolder>;
+    const v = JSON.parse(text) as Partial<DataDirLockHolder>;
     if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || v.pid <= 0) return undefined;
-    return {
-      pid: v.pid,
-      hostname: String(v.hostname ?? ''),
-      startedAt: String(v.startedAt ?? ''),
-      command: String(v.command ?? ''),
-    };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err;
-    return undefined; // unreadable or half-written: treated as stale
+    const str = (x: unknown) => (typeof x === 'string' ? x : '');
+    return { pid: v.pid, hostname: str(v.hostname), startedAt: str(v.startedAt), command: str(v.command) };
+  } catch {
+    return undefined;
   }
 };
 
@@ -104,13 +114,13 @@ const tryCreate = (file: string, content: string): boolean => {
 function takeOver(file: string, content: string, stale: DataDirLockHolder | undefined): boolean {
   const mutex = `${file}.takeover`;
   if (!tryCreate(mutex, String(process.pid))) {
-    const pid = Number(readFileSyncOr(mutex));
+    const pid = Number(readText(mutex));
     if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return false;
     unlinkQuiet(mutex); // its taker died mid-takeover
     if (!tryCreate(mutex, String(process.pid))) return false;
   }
   try {
-    const current = readHolderOrGone(file);
+    const current = readHolder(file);
     if (current === 'gone') return tryCreate(file, content);
     if (current && (isLive(current) || current.pid !== stale?.pid)) return false;
     unlinkQuiet(file);
@@ -119,30 +129,6 @@ function takeOver(file: string, content: string, stale: DataDirLockHolder | unde
     unlinkQuiet(mutex);
   }
 }
-
-const readFileSyncOr = (file: string): string => {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-};
-
-const unlinkQuiet = (file: string): void => {
-  try {
-    unlinkSync(file);
-  } catch {
-    // already gone
-  }
-};
-
-const readHolderOrGone = (file: string): DataDirLockHolder | undefined | 'gone' => {
-  try {
-    return readHolder(file);
-  } catch {
-    return 'gone';
-  }
-};
 
 /**
  * Creates `dataDir` (mode 0700; an existing one is tightened to 0700, best-effort) and takes its lock: an
@@ -171,7 +157,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
   for (let attempt = 0; attempt < 5 && !locked; attempt++) {
     locked = tryCreate(file, content);
     if (locked) break;
-    const holder = readHolderOrGone(file);
+    const holder = readHolder(file);
     if (holder === 'gone') continue;
     if (holder && isLive(holder)) throw new DataDirLockedError(dataDir, holder);
     locked = takeOver(file, content, holder);
