@@ -387,7 +387,7 @@ describe('provider-sms CLI (built binary)', () => {
     for (const [i, r] of results.entries()) {
       if (r.code !== 0) {
         expect(r.code, r.stderr).toBe(1);
-        expect(r.stderr).toMatch(/in use by process \d+ /);
+        expect(r.stderr).toMatch(/in use by process \d+ on \S+ \(node provider-sms\.js config set-twilio\)/);
       }
       const show = await run(['config', 'show', '--tenant', tenants[i]!, '--json', '--data-dir', dataDir]);
       if (r.code === 0) {

@@ -1,4 +1,4 @@
-import { chmodSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { SmsError } from '../errors.js';
@@ -95,6 +95,13 @@ const readHolder = (file: string): DataDirLockHolder | undefined | 'gone' => {
 /** True when the holder may still be running: same host and its pid answers (another host cannot be checked). */
 const isLive = (h: DataDirLockHolder): boolean => h.hostname !== hostname() || isAlive(h.pid);
 
+/** This process for a lock file: `node <script> <word> <word>`; options and values (maybe secrets) are left out. */
+const describeCommand = (): string => {
+  const [script, ...rest] = process.argv.slice(1);
+  const words = rest.slice(0, 2).filter((a) => /^[a-z][a-z0-9-]{0,40}$/i.test(a));
+  return [basename(process.execPath), ...(script ? [basename(script)] : []), ...words].join(' ');
+};
+
 /** Creates `file` with `content` only if absent; atomic (a complete file is linked into place). */
 const tryCreate = (file: string, content: string): boolean => {
   const tmp = `${file}.${process.pid}.${globalThis.crypto.randomUUID()}`;
@@ -131,17 +138,20 @@ function takeOver(file: string, content: string, stale: DataDirLockHolder | unde
 }
 
 /**
- * Creates `dataDir` (mode 0700; an existing one is tightened to 0700, best-effort) and takes its lock: an
+ * Creates `dataDir` (mode 0700; an existing database dir is tightened to 0700, best-effort) and takes its lock: an
  * exclusive-create lock file with this process's pid, hostname, start time and command. A lock of a dead
  * process (same host, pid gone) is taken over; a live holder, including this process, gets `DataDirLockedError`.
  * The lock is released by `release()` and on process exit.
  */
 export function lockDataDir(dataDir: string): DataDirLock {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  try {
-    chmodSync(dataDir, 0o700);
-  } catch {
-    // not ours to change: best-effort
+  const created = mkdirSync(dataDir, { recursive: true, mode: 0o700 }) !== undefined;
+  // An existing database dir (made before dirs were created 0700) is tightened too; any other dir is left alone.
+  if (created || existsSync(join(dataDir, 'PG_VERSION'))) {
+    try {
+      chmodSync(dataDir, 0o700);
+    } catch {
+      // not ours to change: best-effort
+    }
   }
   const file = join(dataDir, DATA_DIR_LOCK_FILE);
   const token = `${process.pid}-${globalThis.crypto.randomUUID()}`;
@@ -149,7 +159,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
     pid: process.pid,
     hostname: hostname(),
     startedAt: new Date().toISOString(),
-    command: [basename(process.execPath), ...process.argv.slice(1, 4)].join(' ').slice(0, 200),
+    command: describeCommand(),
     token,
   };
   const content = `${JSON.stringify(me)}\n`;
