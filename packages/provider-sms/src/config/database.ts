@@ -2,6 +2,7 @@ import { resolve as resolvePath } from 'node:path';
 import { SmsError } from '../errors.js';
 import { defineRedacted, redactUrl } from '../redact.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { toStoreError } from './driver-errors.js';
 
 /** The result of a query: its rows (all the store needs). */
 export interface QueryResultLike {
@@ -162,7 +163,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
           // No query/statement timeout: LISTEN idles for hours; keepAlive notices a dead peer.
           const client = defineRedacted(new pg.Client(connection), 'pg.Client', () => where);
           client.on('error', onError);
-          await client.connect();
+          await client.connect().catch((err: unknown) => {
+            throw toStoreError(err, 'openListenConnection');
+          });
           return defineRedacted(
             { connection: client, close: () => client.end() },
             'ListenConnection',

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSmsError } from '../errors.js';
 import { createConfigCipher } from './cipher.js';
+import { listenForChanges } from './listen.js';
 import { createSmsConfigService } from './service.js';
 import { createPostgresConfigStore, migrate } from './store.js';
 import { describeWithDatabases } from './test-databases.js';
@@ -50,6 +51,14 @@ describe('a database nobody listens on', () => {
     await expectSmsError(store.upsert(key, 'v1:k1:a:b:c'), 'provider_unavailable');
     await expectSmsError(store.listBatch(undefined, 10), 'provider_unavailable');
     await expectSmsError(migrate(pool), 'provider_unavailable');
+  });
+
+  it('listenForChanges on a connection that is gone → provider_unavailable', async () => {
+    const client = new pg.Client({ connectionString: pool.options.connectionString });
+    client.on('error', () => undefined);
+    await client.connect().catch(() => undefined);
+    const resolver = { invalidate: () => undefined };
+    await expectSmsError(listenForChanges(client, resolver), 'provider_unavailable');
   });
 
   it('config service → provider_unavailable', async () => {
