@@ -8,7 +8,7 @@ import { isSmsError } from '../errors.js';
 import { createConfigCipher } from './cipher.js';
 import { listenForChanges } from './listen.js';
 import { createSmsConfigService } from './service.js';
-import { createPostgresConfigStore, migrate } from './store.js';
+import { createPostgresConfigStore, migrate, type SmsConfigStore } from './store.js';
 import { describeWithDatabases } from './test-databases.js';
 
 const PASSWORD = 'pw-never-printed-7Qx';
@@ -66,6 +66,19 @@ describe('a database nobody listens on', () => {
     await expectSmsError(service.get('acme'), 'provider_unavailable');
     await expectSmsError(service.disable('acme'), 'provider_unavailable');
   });
+});
+
+it("the config service types a custom store's driver errors too (methods on a class prototype)", async () => {
+  class RefusingStore {
+    readonly changeChannel = 'c';
+    async get(): Promise<undefined> {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    }
+  }
+  const store = new RefusingStore() as unknown as SmsConfigStore;
+  const service = createSmsConfigService({ store, cipher });
+  const err = await expectSmsError(service.get('acme'), 'provider_unavailable');
+  expect(err.message).toContain('store.get');
 });
 
 describeWithDatabases('bad input reaching the driver', (get) => {

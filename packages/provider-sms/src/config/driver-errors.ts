@@ -86,8 +86,9 @@ export function toStoreError(
   });
 }
 
-// The inputs of each store method, by name; a `key` argument's fields are named as they are (tenantId…).
-const ARGUMENTS: Record<keyof Omit<SmsConfigStore, 'changeChannel'>, readonly string[]> = {
+// The inputs of the store methods, by name (to name a rejected one); a `key` argument's fields are named as they
+// are (tenantId…). A method not listed here is still guarded, its rejected input just goes unnamed.
+const ARGUMENTS: Partial<Record<keyof SmsConfigStore, readonly string[]>> = {
   get: ['key'],
   upsert: ['key', 'config'],
   markVerified: ['key', 'version', 'record'],
@@ -98,23 +99,34 @@ const ARGUMENTS: Record<keyof Omit<SmsConfigStore, 'changeChannel'>, readonly st
   notify: ['tenantId'],
 };
 
+const namedInputs = (names: readonly string[], args: unknown[]): Record<string, unknown> => {
+  const inputs: Record<string, unknown> = {};
+  names.forEach((name, i) => {
+    if (name === 'key' && args[i] && typeof args[i] === 'object') Object.assign(inputs, args[i]);
+    else inputs[name] = args[i];
+  });
+  return inputs;
+};
+
 /** The store with every method's driver errors turned into `SmsError`s (`toStoreError`); SmsErrors pass through. */
-export function withStoreErrors(store: SmsConfigStore): SmsConfigStore {
-  const guarded: Record<string, unknown> = { changeChannel: store.changeChannel };
-  for (const [method, names] of Object.entries(ARGUMENTS)) {
-    const fn = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method]!;
-    guarded[method] = async (...args: unknown[]) => {
-      try {
-        return await fn.apply(store, args);
-      } catch (err) {
-        const inputs: Record<string, unknown> = {};
-        names.forEach((name, i) => {
-          if (name === 'key' && args[i] && typeof args[i] === 'object') Object.assign(inputs, args[i]);
-          else inputs[name] = args[i];
-        });
-        throw toStoreError(err, `store.${method}`, inputs);
-      }
-    };
-  }
-  return guarded as unknown as SmsConfigStore;
+export function withStoreErrors<S extends SmsConfigStore>(store: S): S {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      const names = ARGUMENTS[prop as keyof SmsConfigStore] ?? [];
+      return (...args: unknown[]) => {
+        const fail = (err: unknown): never => {
+          throw toStoreError(err, `store.${prop}`, namedInputs(names, args));
+        };
+        let out: unknown;
+        try {
+          out = value.apply(target, args);
+        } catch (err) {
+          fail(err);
+        }
+        return out instanceof Promise ? out.catch(fail) : out;
+      };
+    },
+  });
 }
