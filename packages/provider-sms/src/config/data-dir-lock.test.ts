@@ -87,7 +87,7 @@ describe('embedded data dir lock', () => {
     try {
       const err = await openDatabase({ dataDir }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DataDirLockedError);
-      expect((err as Error).message).toMatch(/in use by this process/);
+      expect((err as Error).message).toMatch(/already open in this process/);
     } finally {
       await first.close();
     }

@@ -19,15 +19,16 @@ export class DataDirLockedError extends SmsError {
   readonly dataDir: string;
   readonly holder: DataDirLockHolder;
   constructor(dataDir: string, holder: DataDirLockHolder) {
-    const who =
-      holder.pid === process.pid && holder.hostname === hostname()
-        ? 'this process (an embedded data dir can be opened once per process; close() the other handle first)'
-        : `process ${holder.pid} on ${holder.hostname} (${holder.command}), since ${holder.startedAt}`;
+    const lock = join(dataDir, DATA_DIR_LOCK_FILE);
     super({
       code: 'invalid_config',
       message:
-        `The data dir ${dataDir} is in use by ${who}; the embedded database is single-process: stop that ` +
-        `process or use DATABASE_URL (if that process is gone, delete ${join(dataDir, DATA_DIR_LOCK_FILE)})`,
+        holder.pid === process.pid && holder.hostname === hostname()
+          ? `The data dir ${dataDir} is already open in this process: an embedded data dir can be open once ` +
+            '(close() the other handle first)'
+          : `The data dir ${dataDir} is in use by process ${holder.pid} on ${holder.hostname} (${holder.command}), ` +
+            `since ${holder.startedAt}: the embedded database is single-process. Stop that process or use ` +
+            `DATABASE_URL (if that process is gone, delete ${lock})`,
     });
     this.name = 'DataDirLockedError';
     this.dataDir = dataDir;
