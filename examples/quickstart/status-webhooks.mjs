@@ -30,8 +30,11 @@ const cipher = createConfigCipher(
 // The webhook routes: POST <base>/twilio/:tenantId (signed with that tenant's auth token) and
 // POST <base>/msg91/:secret (MSG91 reports). Mount it before any body parser. Behind a proxy, set
 // publicBaseUrl to the public origin + prefix: the signature covers the URL Twilio called.
-let delivered;
-const done = new Promise((resolve) => (delivered = resolve));
+/** @type {(event: import('@leadmetrics/provider-sms').SmsStatusEvent) => void} */
+let delivered = () => {};
+const done = new Promise((resolve) => {
+  delivered = resolve;
+});
 const handler = createStatusWebhookHandler({
   store,
   cipher,
@@ -41,8 +44,9 @@ const handler = createStatusWebhookHandler({
   },
 });
 const server = createServer(toNodeListener(handler));
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const hooks = `http://127.0.0.1:${server.address().port}/hooks/sms`;
+await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+const hooks = `http://127.0.0.1:${port}/hooks/sms`;
 
 try {
   const platformDefault = new Msg91Provider(
@@ -71,7 +75,7 @@ try {
   console.log('sent', result.provider, result.messageId, result.status);
   await done; // sent, then delivered: in order, verified, de-duplicated
 } finally {
-  await new Promise((resolve) => server.close(resolve));
+  await new Promise((resolve) => server.close(() => resolve(undefined)));
   await database.close();
   await Promise.all([twilio.close(), msg91.close()]);
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { openDatabase } from '@leadmetrics/provider-sms';
 import {
   type Msg91Emulator,
   startMsg91Emulator,
@@ -367,6 +368,53 @@ describe('provider-sms CLI (built binary)', () => {
     }
     expect(existsSync(dataDir)).toBe(false);
   }, 60_000);
+
+  it('a data dir in use by another process: set-twilio exits 1 naming it; concurrent runs lose nothing', async () => {
+    const dataDir = join(tempDir(), 'db');
+    const setTwilio = (tenant: string) =>
+      run(
+        [
+          'config',
+          'set-twilio',
+          '--tenant',
+          tenant,
+          '--account-sid',
+          twilio.accountSid,
+          '--from',
+          TWILIO_VALID_FROM,
+          '--data-dir',
+          dataDir,
+        ],
+        { input: `${twilio.authToken}\n` },
+      );
+    const held = await openDatabase({ dataDir });
+    try {
+      const refused = await setTwilio('held');
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toContain(`in use by process ${process.pid} `);
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await held.close();
+    }
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+
+    // Concurrent runs: each either saved (and its config is there afterwards) or failed loudly.
+    const tenants = ['t1', 't2', 't3'];
+    const results = await Promise.all(tenants.map(setTwilio));
+    for (const [i, r] of results.entries()) {
+      if (r.code !== 0) {
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(/in use by process \d+ on \S+ \(node provider-sms\.js config set-twilio\)/);
+      }
+      const show = await run(['config', 'show', '--tenant', tenants[i]!, '--json', '--data-dir', dataDir]);
+      if (r.code === 0) {
+        expect(show.code, show.stderr).toBe(0);
+        expect(JSON.parse(show.stdout)).toMatchObject({ verified: true });
+      } else expect(show.code).not.toBe(0);
+    }
+    expect(statSync(join(dataDir, 'provider-config.key')).mode & 0o777).toBe(0o600);
+  }, 120_000);
 
   it('emulator prints URLs and credentials, reports each message, stops on SIGTERM', async () => {
     const child = spawn(

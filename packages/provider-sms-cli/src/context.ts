@@ -6,12 +6,14 @@ import {
   assertTenantId,
   type ConfigCipher,
   createConfigCipher,
+  DataDirLockedError,
   generateConfigKey,
   isSmsError,
   type OpenDatabase,
   openDatabase,
   parseKeyRing,
   redactSecrets,
+  redactUrl,
   type SmsError,
 } from '@leadmetrics/provider-sms';
 
@@ -74,21 +76,6 @@ export function databaseTarget(opts: CommonOptions, env: NodeJS.ProcessEnv): Dat
   return { kind: 'pglite', dataDir, display: dataDir };
 }
 
-/**
- * A database URL safe to print: `protocol//host:port/db` only. User, password and the whole query string
- * (`password`, `sslpassword`, `sslkey`… may sit there) are dropped.
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return redactSecrets(url)
-      .replace(/[?#].*$/s, '')
-      .replace(/\b(password|sslpassword|sslkey)\s*=\s*\S+/gi, '$1=***');
-  }
-}
-
 /** Opens the target database; a connection failure is an operational failure (exit 1). */
 export async function openTarget(target: DatabaseTarget): Promise<OpenDatabase> {
   try {
@@ -98,7 +85,8 @@ export async function openTarget(target: DatabaseTarget): Promise<OpenDatabase> 
   } catch (err) {
     throw new CliError(
       `cannot open the database (${target.display}): ${errorMessage(err)}`,
-      target.kind === 'postgres' ? EXIT.failed : EXIT.usage,
+      // A data dir held by another process is an operational failure, like a server that is down.
+      target.kind === 'postgres' || err instanceof DataDirLockedError ? EXIT.failed : EXIT.usage,
     );
   }
 }

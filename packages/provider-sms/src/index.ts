@@ -14,6 +14,8 @@ export {
   isConfigDecryptError,
   parseKeyRing,
 } from './config/cipher.js';
+export type { DataDirLockHolder } from './config/data-dir-lock.js';
+export { DataDirLockedError } from './config/data-dir-lock.js';
 // Tenant configs: database, cipher, store, service, platform default
 export type { ListenConnection, OpenDatabase, OpenDatabaseOptions, Queryable } from './config/database.js';
 export { openDatabase, withTransaction } from './config/database.js';
@@ -42,6 +44,8 @@ export { CHANGE_CHANNEL, createPostgresConfigStore, migrate, reencryptAll } from
 // Dispatch log
 export type { DispatchLogEntry, DispatchLogInput, DispatchLogOptions } from './dispatch-log.js';
 export { dispatchLogInput, listDispatchLog, migrateDispatchLog, recordDispatch } from './dispatch-log.js';
+// Every duration option (…Ms) is at most this: setTimeout's limit
+export { MAX_TIMER_MS } from './duration.js';
 export type { SanitizedCause, SmsAttempt, SmsErrorCode, SmsErrorOptions, SmsOutcome } from './errors.js';
 export { isSmsError, redactSecrets, SMS_ERROR_CODES, SmsError } from './errors.js';
 // Local checks: numbers, segments, encoding
@@ -60,6 +64,7 @@ export { mapTwilioError, TWILIO_ERROR_CODES, TwilioProvider } from './providers/
 export type { TwilioErrorCodeRow } from './providers/twilio-error-codes.js';
 export { TWILIO_ERROR_CODE_TABLE } from './providers/twilio-error-codes.js';
 export { DEFAULT_TWILIO_API_BASE_URL } from './providers/twilio-http-client.js';
+export { redactUrl } from './redact.js';
 // Resolver
 export type {
   SmsFallbackReason,

@@ -18,6 +18,7 @@ import {
   openDatabase,
   parseKeyRing,
   recordDispatch,
+  redactUrl,
 } from '@leadmetrics/provider-sms';
 import {
   startMsg91Emulator,
@@ -25,7 +26,7 @@ import {
   TWILIO_SDK_ENV_VARS,
   TWILIO_VALID_FROM,
 } from '@leadmetrics/provider-sms/testing';
-import { keyFileCipher, redactUrl } from '../context.js';
+import { keyFileCipher } from '../context.js';
 import { renderTable } from '../output.js';
 
 /** Where the demo prints (a `Writable` such as `process.stdout`, or anything with `write`). */

@@ -1,5 +1,6 @@
 import { nodeCrypto } from '../builtins.js';
 import { SmsError } from '../errors.js';
+import { defineRedacted } from '../redact.js';
 
 /** What a ciphertext is bound to (the AAD): a row copied to another tenant, channel or provider fails to decrypt. */
 export interface ConfigCipherContext {
@@ -136,13 +137,7 @@ export function createConfigCipher(options: ConfigCipherOptions): ConfigCipher {
     },
   };
   // Keys live only in the closure; make logging the object show nothing more than ids.
-  const describe = () => ({ activeKeyId, keyIds });
-  Object.defineProperty(cipher, 'toJSON', { value: describe, enumerable: false });
-  Object.defineProperty(cipher, Symbol.for('nodejs.util.inspect.custom'), {
-    value: () =>
-      `ConfigCipher { activeKeyId: '${activeKeyId}', keyIds: [${keyIds.map((k) => `'${k}'`).join(', ')}] }`,
-    enumerable: false,
-  });
+  defineRedacted(cipher, 'ConfigCipher', () => ({ activeKeyId, keyIds }));
   return Object.freeze(cipher);
 }
 
@@ -181,7 +176,13 @@ export function parseKeyRing(
     keys[id] = bytes;
     activeKeyId ??= id;
   });
-  return { keys, activeKeyId: activeKeyId! };
+  // The key bytes print as nothing more than their ids.
+  const view = () => ({ activeKeyId, keyIds: Object.keys(keys) });
+  return defineRedacted(
+    { keys: defineRedacted(keys, 'ConfigKeys', view), activeKeyId: activeKeyId! },
+    'ConfigKeyRing',
+    view,
+  );
 }
 
 /** A new random key as base64, for a `PROVIDER_CONFIG_KEYS` entry. */

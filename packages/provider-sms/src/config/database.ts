@@ -1,5 +1,9 @@
+import { resolve as resolvePath } from 'node:path';
 import { checkDurationMs } from '../duration.js';
 import { SmsError } from '../errors.js';
+import { defineRedacted, redactUrl } from '../redact.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { toStoreError } from './driver-errors.js';
 import { importOptionalPeer } from './optional-peer.js';
 
 /** The result of a query: its rows (all the store needs). */
@@ -87,7 +91,10 @@ export async function withTransaction<T>(db: Queryable, fn: (tx: Queryable) => P
 export interface OpenDatabaseOptions {
   /** `postgres://…`: a real PostgreSQL server through `pg.Pool`. Absent → embedded PGlite. */
   databaseUrl?: string | undefined;
-  /** PGlite data directory; absent → in memory. Ignored with `databaseUrl`. */
+  /**
+   * PGlite data directory (created 0700); absent → in memory. Ignored with `databaseUrl`. Single-process: held
+   * by a lock file until `close()` (or exit); a second open, in another process or this one, is refused.
+   */
   dataDir?: string | undefined;
   /** `pg.Pool` size (default 10). */
   maxConnections?: number;
@@ -150,31 +157,68 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
         cause: err,
       });
     }
-    return {
-      kind: 'postgres',
-      db: pool,
-      async openListenConnection() {
-        // No query/statement timeout: LISTEN idles for hours; keepAlive notices a dead peer.
-        const client = new pg.Client(connection);
-        client.on('error', onError);
-        await client.connect();
-        return { connection: client, close: () => client.end() };
+    // The pool, its clients and this handle hold DATABASE_URL (and its password): they print the redacted URL only.
+    const where = { kind: 'postgres', url: redactUrl(url) };
+    defineRedacted(pool, 'pg.Pool', () => ({
+      ...where,
+      totalCount: pool.totalCount,
+      idleCount: pool.idleCount,
+    }));
+    pool.on('connect', (client) => defineRedacted(client, 'pg.Client', () => where));
+    return defineRedacted(
+      {
+        kind: 'postgres',
+        db: pool,
+        async openListenConnection() {
+          // No query/statement timeout: LISTEN idles for hours; keepAlive notices a dead peer.
+          const client = defineRedacted(new pg.Client(connection), 'pg.Client', () => where);
+          client.on('error', onError);
+          await client.connect().catch((err: unknown) => {
+            throw toStoreError(err, 'openListenConnection');
+          });
+          return defineRedacted(
+            { connection: client, close: () => client.end() },
+            'ListenConnection',
+            () => where,
+          );
+        },
+        close: () => pool.end(),
       },
-      close: () => pool.end(),
-    };
+      'OpenDatabase',
+      () => where,
+    );
   }
   const { PGlite } = await importOptionalPeer(
     '@electric-sql/pglite',
     'openDatabase() without databaseUrl',
     () => import('@electric-sql/pglite'),
   );
-  const db = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
-  return {
-    kind: 'pglite',
-    db: db as unknown as Queryable,
-    async openListenConnection() {
-      return { connection: db as unknown as Queryable, close: async () => undefined };
+  // PGlite is single-process: a data dir opened twice (two processes, or twice in one) loses writes and corrupts.
+  const dataDir = options.dataDir && !/^[a-z]+:\/\//i.test(options.dataDir) ? options.dataDir : undefined;
+  const lock = dataDir ? lockDataDir(resolvePath(dataDir)) : undefined;
+  let db: Awaited<ReturnType<typeof PGlite.create>>;
+  try {
+    db = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  return defineRedacted(
+    {
+      kind: 'pglite',
+      db: db as unknown as Queryable,
+      async openListenConnection() {
+        return { connection: db as unknown as Queryable, close: async () => undefined };
+      },
+      async close() {
+        try {
+          await db.close();
+        } finally {
+          lock?.release();
+        }
+      },
     },
-    close: () => db.close(),
-  };
+    'OpenDatabase',
+    () => ({ kind: 'pglite', dataDir: dataDir ?? null }),
+  );
 }

@@ -1,6 +1,7 @@
 import { redactSecrets, SmsError } from '../errors.js';
 import type { Logger } from '../types.js';
 import type { ListenConnection, Queryable } from './database.js';
+import { toStoreError } from './driver-errors.js';
 import { changeChannelFor } from './store.js';
 
 /** What `listenForChanges` needs from the resolver. */
@@ -76,7 +77,9 @@ export async function listenForChanges(
     // PGlite interpolates the name into LISTEN/UNLISTEN: quoted, it keeps the case and the ':'. (The function
     // listen() returns unlistens with the unquoted name, which fails for schema channels: use unlisten().)
     const quoted = `"${channel}"`;
-    await connection.listen(quoted, onPayload);
+    await connection.listen(quoted, onPayload).catch((err: unknown) => {
+      throw toStoreError(err, 'listenForChanges');
+    });
     return {
       async close() {
         await connection.unlisten(quoted, onPayload);
@@ -204,7 +207,9 @@ async function listenOnPgClient(
     await release(c.owned);
   };
 
-  await attach(first, undefined);
+  await attach(first, undefined).catch((err: unknown) => {
+    throw toStoreError(err, 'listenForChanges');
+  });
   return {
     async close() {
       closed = true;

@@ -4,6 +4,7 @@ import { defaultTwilioProviderFactory, type TwilioProviderFactory } from '../res
 import { assertTenantId } from '../tenant-id.js';
 import type { Logger, ProviderOptions, SmsCallOptions } from '../types.js';
 import type { ConfigCipher } from './cipher.js';
+import { withStoreErrors } from './driver-errors.js';
 import { parseConfig, type TwilioConfig, twilioConfigSchema } from './schemas.js';
 import type { ConfigRowKey, ConfigRowVersion, SmsConfigStore } from './store.js';
 import { checkRotationWindowMs, twilioConfigPlaintext } from './token-rotation.js';
@@ -137,7 +138,9 @@ const parseStoredError = (s: string | null): StoredVerificationError | null => {
 
 /** Creates the config service (design §4): save → verify → mark verified, each state change one transaction + NOTIFY. */
 export function createSmsConfigService(options: SmsConfigServiceOptions): SmsConfigService {
-  const { store, cipher, resolver, logger } = options;
+  const { cipher, resolver, logger } = options;
+  // A custom store's driver errors are typed too (the Postgres store's already are; SmsErrors pass through).
+  const store = withStoreErrors(options.store);
   const factory = options.createTwilioProvider ?? defaultTwilioProviderFactory;
   const rotationWindowMs = checkRotationWindowMs(options.authTokenRotationWindowMs);
   const twilioOptions: ProviderOptions = { ...options.twilioOptions };

@@ -3,6 +3,7 @@ import { assertTenantId } from '../tenant-id.js';
 import type { Logger, SmsProviderName } from '../types.js';
 import type { ConfigCipher } from './cipher.js';
 import { type Queryable, withTransaction } from './database.js';
+import { toStoreError, withStoreErrors } from './driver-errors.js';
 
 /** The only channel this package stores. */
 export type ConfigChannel = 'sms';
@@ -123,6 +124,8 @@ export async function runLockedMigration(
     await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATE_LOCK_KEY})`);
     if (schema !== 'public') await tx.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     for (const sql of statements) await tx.query(sql);
+  }).catch((err: unknown) => {
+    throw toStoreError(err, 'migrate', { schema });
   });
 }
 
@@ -189,7 +192,7 @@ export function createPostgresConfigStore(db: Queryable, options: ConfigStoreOpt
       return res.rows;
     });
 
-  return {
+  return withStoreErrors({
     changeChannel,
     async get(k) {
       const res = await db.query(
@@ -275,7 +278,7 @@ export function createPostgresConfigStore(db: Queryable, options: ConfigStoreOpt
     async notify(tenantId) {
       await notifyIn(db, assertTenantId(tenantId));
     },
-  };
+  });
 }
 
 /** Counts of a `reencryptAll` run. */
