@@ -16,6 +16,10 @@ export interface SmsMessage {
   };
   /** Caller's id (e.g. a notification id), 1–64 printable ASCII characters; MSG91 sends it as CRQID. */
   reference?: string;
+  /** How long the message is worth sending, in seconds (Twilio `ValidityPeriod`); OTPs set it short. */
+  validityPeriodSec?: number;
+  /** Scheduled send (Twilio: through a Messaging Service only, 15 min – 35 days ahead; MSG91 `schtime`). */
+  sendAt?: Date;
 }
 
 /** Message status as the providers name it (Twilio's vocabulary). */
