@@ -1,6 +1,7 @@
 // The built binary's everyday behaviour that needs no database: --version, a closed pipe, --json usage errors.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseKeyRing } from '@leadmetrics/provider-sms';
@@ -15,9 +16,14 @@ const version = (dir: string) =>
 function run(
   args: string[],
   closeStdout = false,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: PKG, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: PKG,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     if (closeStdout) child.stdout.destroy();
@@ -90,5 +96,22 @@ describe('provider-sms keys generate', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--rotate/);
     expect((await run(['keys', 'generate', '--id', 'a b'])).code).toBe(2);
+  });
+});
+
+describe('provider-sms migrate names why the database could not be opened, never the password', () => {
+  it('a refused port exits 1 naming it; a malformed DATABASE_URL exits 2', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    const env = (url: string) => ({ ...process.env, DATABASE_URL: url });
+    const refused = await run(['migrate'], false, env(`postgres://u:hunter2@127.0.0.1:${port}/db`));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`connection refused at 127.0.0.1:${port}`);
+    const malformed = await run(['migrate', '--json'], false, env('postgres://u:hunter2@[::1/db'));
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    for (const r of [refused, malformed]) expect(r.stdout + r.stderr).not.toContain('hunter2');
   });
 });

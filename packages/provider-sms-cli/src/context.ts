@@ -83,10 +83,19 @@ export async function openTarget(target: DatabaseTarget): Promise<OpenDatabase> 
       target.databaseUrl ? { databaseUrl: target.databaseUrl } : { dataDir: target.dataDir },
     );
   } catch (err) {
+    // A server's error already names the (redacted) URL and why; a data dir's does not.
+    const where = target.kind === 'postgres' ? '' : ` (${target.display})`;
     throw new CliError(
-      `cannot open the database (${target.display}): ${errorMessage(err)}`,
-      // A data dir held by another process is an operational failure, like a server that is down.
-      target.kind === 'postgres' || err instanceof DataDirLockedError ? EXIT.failed : EXIT.usage,
+      `cannot open the database${where}: ${errorMessage(err)}`,
+      // A data dir held by another process is an operational failure, like a server that is down; a
+      // malformed DATABASE_URL is bad input.
+      err instanceof DataDirLockedError
+        ? EXIT.failed
+        : isInputError(err)
+          ? EXIT.usage
+          : target.kind === 'postgres'
+            ? EXIT.failed
+            : EXIT.usage,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { isSmsError, migrate, migrateDispatchLog } from '@leadmetrics/provider-sms';
+import { isSmsError, migrate } from '@leadmetrics/provider-sms';
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommands } from './config.js';
 import {
@@ -78,7 +78,6 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     const target = databaseTarget(opts, io.env);
     await withDatabase(target, async ({ db }) => {
       await migrate(db);
-      await migrateDispatchLog(db);
     });
     const out = {
       migrated: true,

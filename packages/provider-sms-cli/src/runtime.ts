@@ -4,7 +4,6 @@ import {
   createSmsConfigService,
   createSmsProviderResolver,
   migrate,
-  migrateDispatchLog,
   type SmsConfigStore,
 } from '@leadmetrics/provider-sms';
 import {
@@ -40,7 +39,6 @@ export interface CliRuntime {
 async function ensureTables(target: DatabaseTarget, database: OpenDatabase): Promise<void> {
   if (target.kind === 'pglite') {
     await migrate(database.db);
-    await migrateDispatchLog(database.db);
     return;
   }
   const res = await database.db.query("SELECT to_regclass('public.notification_providers') AS t");

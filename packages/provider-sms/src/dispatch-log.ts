@@ -40,11 +40,10 @@ export interface DispatchLogInput {
 
 const tableName = (options: DispatchLogOptions) => `"${checkSchemaName(options.schema)}".${TABLE}`;
 
-/** Creates `notification_dispatch_log` (and its schema) if missing; idempotent and safe to run concurrently. */
-export async function migrateDispatchLog(db: Queryable, options: DispatchLogOptions = {}): Promise<void> {
-  const schema = checkSchemaName(options.schema);
-  const t = tableName(options);
-  await runLockedMigration(db, schema, [
+/** The DDL of `notification_dispatch_log` in `schema` (idempotent statements; `migrate` runs them). */
+export function dispatchLogStatements(schema: string): string[] {
+  const t = tableName({ schema });
+  return [
     `CREATE TABLE IF NOT EXISTS ${t} (
       id uuid PRIMARY KEY,
       tenant_id text NOT NULL,
@@ -56,7 +55,16 @@ export async function migrateDispatchLog(db: Queryable, options: DispatchLogOpti
       created_at timestamptz NOT NULL DEFAULT now()
     )`,
     `CREATE INDEX IF NOT EXISTS ${TABLE}_tenant_created_idx ON ${t} (tenant_id, created_at)`,
-  ]);
+  ];
+}
+
+/**
+ * Creates `notification_dispatch_log` (and its schema) if missing; idempotent and safe to run concurrently.
+ * @deprecated `migrate(db)` creates and upgrades every table of the package, this one included.
+ */
+export async function migrateDispatchLog(db: Queryable, options: DispatchLogOptions = {}): Promise<void> {
+  const schema = checkSchemaName(options.schema);
+  await runLockedMigration(db, schema, dispatchLogStatements(schema));
 }
 
 /** Builds the log input of a send from its result or its error (non-`SmsError` failures get code 'unknown'). */

@@ -40,7 +40,7 @@ export type {
   SmsConfigStore,
   StoredProviderConfig,
 } from './config/store.js';
-export { CHANGE_CHANNEL, createPostgresConfigStore, migrate, reencryptAll } from './config/store.js';
+export { CHANGE_CHANNEL, createPostgresConfigStore, reencryptAll } from './config/store.js';
 // Dispatch log
 export type { DispatchLogEntry, DispatchLogInput, DispatchLogOptions } from './dispatch-log.js';
 export { dispatchLogInput, listDispatchLog, migrateDispatchLog, recordDispatch } from './dispatch-log.js';
@@ -58,6 +58,8 @@ export {
   MAX_TEMPLATE_VARIABLE_NAME_LENGTH,
   MAX_TEMPLATE_VARIABLES,
 } from './message-limits.js';
+export type { MigrateOptions } from './migrate.js';
+export { migrate } from './migrate.js';
 export { MSG91_API_BASE_URL, Msg91Provider } from './providers/msg91.js';
 export type { TwilioFailure } from './providers/twilio.js';
 export { mapTwilioError, TWILIO_ERROR_CODES, TwilioProvider } from './providers/twilio.js';

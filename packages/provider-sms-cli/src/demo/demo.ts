@@ -14,7 +14,6 @@ import {
   dispatchLogInput,
   isSmsError,
   migrate,
-  migrateDispatchLog,
   openDatabase,
   parseKeyRing,
   recordDispatch,
@@ -170,7 +169,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     out();
 
     await migrate(db, { schema });
-    await migrateDispatchLog(db, { schema });
     const t = `"${schema}".notification_providers`;
     if (usePostgres) await db.query(`DELETE FROM ${t} WHERE tenant_id = ANY($1)`, [[...TENANTS]]);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { migrate } from '../migrate.js';
 import { type OpenDatabase, openDatabase, type Queryable, withTransaction } from './database.js';
-import { createPostgresConfigStore, migrate } from './store.js';
+import { createPostgresConfigStore } from './store.js';
 import { databaseKinds, randomSchema } from './test-databases.js';
 
 const open = (kind: 'pglite' | 'postgres'): Promise<OpenDatabase> =>

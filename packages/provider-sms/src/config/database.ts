@@ -2,6 +2,7 @@ import { resolve as resolvePath } from 'node:path';
 import { checkDurationMs } from '../duration.js';
 import { SmsError } from '../errors.js';
 import { defineRedacted, redactUrl } from '../redact.js';
+import { describeConnectError } from './connect-error.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { toStoreError } from './driver-errors.js';
 import { importOptionalPeer } from './optional-peer.js';
@@ -121,11 +122,21 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
+/** `url` if it is a postgres:// or postgresql:// URL, else `invalid_config` (the URL is never echoed: it may hold a password). */
+function checkDatabaseUrl(url: string): string {
+  if (/^postgres(ql)?:\/\//i.test(url) && URL.canParse(url)) return url;
+  throw new SmsError({
+    code: 'invalid_config',
+    message:
+      'DATABASE_URL must be a postgres:// or postgresql:// URL (percent-encode special characters in the password)',
+  });
+}
+
 /** Opens PGlite (default; in memory or `dataDir`) or, given `databaseUrl`, a `pg.Pool`; both drivers load lazily. */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenDatabase> {
   const onError = options.onError ?? (() => undefined);
   if (options.databaseUrl) {
-    const url = options.databaseUrl;
+    const url = checkDatabaseUrl(options.databaseUrl);
     const pg = (await importOptionalPeer('pg', 'openDatabase({ databaseUrl })', () => import('pg'))).default;
     // A server that stops answering must fail queries (stale-if-error then applies), not hang them.
     const connectionTimeoutMillis = checkDurationMs(options.connectTimeoutMs ?? 5_000, {
@@ -152,7 +163,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
       await pool.end().catch(() => undefined);
       throw new SmsError({
         code: 'provider_unavailable',
-        message: 'Could not connect to DATABASE_URL',
+        message: `Could not connect to DATABASE_URL (${redactUrl(url)}): ${describeConnectError(err, url, connectionTimeoutMillis)}`,
         outcome: 'not_sent',
         cause: err,
       });

@@ -5,10 +5,11 @@ import { inspect } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSmsError } from '../errors.js';
+import { migrate } from '../migrate.js';
 import { createConfigCipher } from './cipher.js';
 import { listenForChanges } from './listen.js';
 import { createSmsConfigService } from './service.js';
-import { createPostgresConfigStore, migrate, type SmsConfigStore } from './store.js';
+import { createPostgresConfigStore, type SmsConfigStore } from './store.js';
 import { describeWithDatabases } from './test-databases.js';
 
 const PASSWORD = 'pw-never-printed-7Qx';

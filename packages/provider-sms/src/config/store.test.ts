@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
+import { migrate } from '../migrate.js';
 import { createConfigCipher } from './cipher.js';
 import {
   type ConfigRowKey,
   changeChannelFor,
   checkSchemaName,
   createPostgresConfigStore,
-  migrate,
   reencryptAll,
 } from './store.js';
 import { describeWithDatabases, randomSchema } from './test-databases.js';
@@ -187,5 +187,17 @@ describeWithDatabases('Postgres config store', (get) => {
     ]);
     expect(n).toBe(0);
     expect(oldCipher.decrypt((await store.get(key(t)))!.config, ctxOf(t))).toBe(plain(2));
+  });
+});
+
+describeWithDatabases('migrate() creates every table the package owns', (getDb) => {
+  it('notification_providers and notification_dispatch_log, idempotently', async () => {
+    const { db, schema } = getDb(); // migrated once by the suite
+    await migrate(db, { schema });
+    const { rows } = await db.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+      [schema],
+    );
+    expect(rows.map((r) => r.table_name)).toEqual(['notification_dispatch_log', 'notification_providers']);
   });
 });

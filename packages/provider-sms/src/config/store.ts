@@ -129,12 +129,11 @@ export async function runLockedMigration(
   });
 }
 
-/** Creates `notification_providers` (and its schema) if missing; idempotent and safe to run concurrently. */
-export async function migrate(db: Queryable, options: ConfigStoreOptions = {}): Promise<void> {
-  const schema = checkSchemaName(options.schema);
+/** The DDL of `notification_providers` in `schema` (idempotent statements; `migrate` runs them). */
+export function providerConfigStatements(schema: string): string[] {
   // The unique constraint's index (tenant_id, channel, provider) is the resolver's lookup index;
   // re-encryption pages by id (the primary key's index).
-  await runLockedMigration(db, schema, [
+  return [
     `CREATE TABLE IF NOT EXISTS "${schema}".${TABLE} (
       id uuid PRIMARY KEY,
       tenant_id text NOT NULL,
@@ -149,7 +148,7 @@ export async function migrate(db: Queryable, options: ConfigStoreOptions = {}): 
       updated_at timestamptz NOT NULL DEFAULT now(),
       CONSTRAINT ${TABLE}_tenant_channel_provider_key UNIQUE (tenant_id, channel, provider)
     )`,
-  ]);
+  ];
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a driver row.

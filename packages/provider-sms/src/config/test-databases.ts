@@ -2,8 +2,8 @@
 // on that PostgreSQL server. Each suite gets its own schema (random suffix), dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { migrate } from '../migrate.js';
 import { type Queryable, withTransaction } from './database.js';
-import { migrate } from './store.js';
 
 /** One backend under test. */
 export interface TestDatabase {

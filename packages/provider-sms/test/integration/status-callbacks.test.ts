@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createConfigCipher } from '../../src/config/cipher.js';
 import { type OpenDatabase, openDatabase } from '../../src/config/database.js';
-import { createPostgresConfigStore, migrate, type SmsConfigStore } from '../../src/config/store.js';
+import { createPostgresConfigStore, type SmsConfigStore } from '../../src/config/store.js';
+import { migrate } from '../../src/migrate.js';
 import { TwilioProvider } from '../../src/providers/twilio.js';
 import {
   createTwilioTestAccount,

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfigCipher } from '../../src/config/cipher.js';
 import { type OpenDatabase, openDatabase } from '../../src/config/database.js';
-import { createPostgresConfigStore, migrate, type SmsConfigStore } from '../../src/config/store.js';
+import { createPostgresConfigStore, type SmsConfigStore } from '../../src/config/store.js';
+import { migrate } from '../../src/migrate.js';
 import { Msg91Provider } from '../../src/providers/msg91.js';
 import { createSmsProviderResolver, type SmsProviderResolver } from '../../src/resolver.js';
 import {
