@@ -28,7 +28,7 @@ try {
   const store = createPostgresConfigStore(database.db);
   // PROVIDER_CONFIG_KEYS="k1:<base64 of 32 bytes>" in production; a throwaway key here.
   const cipher = createConfigCipher(
-    parseKeyRing(process.env.PROVIDER_CONFIG_KEYS ?? `k1:${generateConfigKey()}`),
+    parseKeyRing(process.env.PROVIDER_CONFIG_KEYS || `k1:${generateConfigKey()}`),
   );
   const platformDefault = new Msg91Provider(
     { authKey: msg91.authKey, templateId: msg91.templateId },

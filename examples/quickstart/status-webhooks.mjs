@@ -24,7 +24,7 @@ const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL });
 await migrate(database.db);
 const store = createPostgresConfigStore(database.db);
 const cipher = createConfigCipher(
-  parseKeyRing(process.env.PROVIDER_CONFIG_KEYS ?? `k1:${generateConfigKey()}`),
+  parseKeyRing(process.env.PROVIDER_CONFIG_KEYS || `k1:${generateConfigKey()}`),
 );
 
 // The webhook routes: POST <base>/twilio/:tenantId (signed with that tenant's auth token) and

@@ -22,7 +22,7 @@ export const DEFAULT_DATA_DIR = './.provider-sms';
 /** Name of the config key file created in an embedded data directory when `PROVIDER_CONFIG_KEYS` is unset. */
 export const KEY_FILE_NAME = 'provider-config.key';
 
-/** Exit codes of design §8. */
+/** Exit codes of docs/design.md §8. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** An error the CLI reports as one line on stderr, with its exit code (2 = bad usage/input, nothing written). */

@@ -1,6 +1,6 @@
 import type { SmsProviderName } from './types.js';
 
-/** Every failure the package reports, as a stable machine-readable code (design §5). */
+/** Every failure the package reports, as a stable machine-readable code (docs/design.md §5). */
 export type SmsErrorCode =
   | 'invalid_recipient'
   | 'recipient_unreachable'

@@ -35,7 +35,7 @@ export type TwilioProviderFactory = (
   options: ProviderOptions,
 ) => SmsProvider | Promise<SmsProvider>;
 
-/** Options of `createSmsProviderResolver` (design §4). */
+/** Options of `createSmsProviderResolver` (docs/design.md §4). */
 export interface SmsProviderResolverOptions {
   store: SmsConfigStore;
   cipher: ConfigCipher;
@@ -169,7 +169,7 @@ function checkTwilioOptions(twilioOptions: ProviderOptions | undefined): void {
   }
 }
 
-/** Creates the resolver of design §4: LRU + TTL cache, single-flight per tenant, stale-if-error on store outages. */
+/** Creates the resolver of docs/design.md §4: LRU + TTL cache, single-flight per tenant, stale-if-error on store outages. */
 export function createSmsProviderResolver(options: SmsProviderResolverOptions): SmsProviderResolver {
   const { store, cipher, platformDefault, logger } = options;
   if (!store || !cipher || !platformDefault) {

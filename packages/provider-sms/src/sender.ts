@@ -1,11 +1,11 @@
-// The dispatch-facing call (design §7): resolve the tenant's provider, send, retry only what was certainly not
+// The dispatch-facing call (docs/design.md §7): resolve the tenant's provider, send, retry only what was certainly not
 // sent, optionally fail over to the platform default, and keep a circuit breaker per provider instance.
 //
 // Decisions where the design is silent (documented on the options below as well):
 // - An attempt is one resolve or one provider call. Attempts that fail in `resolver.resolve()` (a store outage)
 //   are recorded with `stage: 'resolve'` and NO `provider`; they count towards `maxAttempts` and are retried when
 //   the error is retryable. A resolve failure never fails over: a store outage is not a reason to switch to the
-//   platform default (design §4).
+//   platform default (docs/design.md §4).
 // - Retry-After longer than `maxRetryAfterMs`: the sender gives up retrying that provider (it does not hammer it
 //   with shorter waits); the error then fails over when failover is on, else it is thrown.
 // - The backoff is `max(fullJitter, Retry-After)`: full jitter = random in [0, min(maxDelayMs, baseDelayMs·2^(n-1))].

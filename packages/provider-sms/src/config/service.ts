@@ -136,7 +136,7 @@ const parseStoredError = (s: string | null): StoredVerificationError | null => {
   }
 };
 
-/** Creates the config service (design §4): save → verify → mark verified, each state change one transaction + NOTIFY. */
+/** Creates the config service (docs/design.md §4): save → verify → mark verified, each state change one transaction + NOTIFY. */
 export function createSmsConfigService(options: SmsConfigServiceOptions): SmsConfigService {
   const { cipher, resolver, logger } = options;
   // A custom store's driver errors are typed too (the Postgres store's already are; SmsErrors pass through).

@@ -18,7 +18,7 @@ describe('the Twilio error table', () => {
     }
   });
 
-  it('keeps the design §5 rows of TWILIO_ERROR_CODES', () => {
+  it('keeps docs/design.md §5 rows of TWILIO_ERROR_CODES', () => {
     expect(TWILIO_ERROR_CODES).toMatchObject({
       21211: 'invalid_recipient',
       21614: 'invalid_recipient',

@@ -13,7 +13,7 @@ const row = (code: number, smsCode: SmsErrorCode, meaning: string): TwilioErrorC
 
 /**
  * Twilio's error codes the package knows, API errors (2xxxx, 14xxx: the create request was refused) and
- * delivery failures (30xxx: on a created message or a status callback), one row per code (design §5).
+ * delivery failures (30xxx: on a created message or a status callback), one row per code (docs/design.md §5).
  * A code not listed maps conservatively (see `twilioErrorCode`): Twilio keeps splitting broad codes.
  */
 export const TWILIO_ERROR_CODE_TABLE: readonly TwilioErrorCodeRow[] = Object.freeze([

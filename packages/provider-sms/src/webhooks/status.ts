@@ -10,7 +10,7 @@ export interface SmsStatusEvent {
   status: SmsStatus;
   /** The provider's raw error/status code on a failure: Twilio ErrorCode (30003…), MSG91 report status (2, 9, 16…). */
   errorCode?: string | number;
-  /** Delivery-failure code of design §5 (second table); set on failed/undelivered events and whenever an error code came. */
+  /** Delivery-failure code of docs/design.md §5 (second table); set on failed/undelivered events and whenever an error code came. */
   code?: SmsErrorCode;
   /** Recipient in E.164. */
   to: string;

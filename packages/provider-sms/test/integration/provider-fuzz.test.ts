@@ -302,7 +302,7 @@ function makeProviders(logger: Logger): Record<'twilio' | 'msg91', SmsProvider> 
 const CODES = new Set<string>(SMS_ERROR_CODES);
 const STATUSES = new Set<string>(SMS_STATUSES);
 
-/** The contract of design §2: a result is fully typed, whatever the upstream answered. */
+/** The contract of docs/design.md §2: a result is fully typed, whatever the upstream answered. */
 function expectTypedResult(r: SmsSenderResult, which: 'twilio' | 'msg91') {
   const where = `result ${dump(r.result)}`;
   expect(typeof r.result.messageId === 'string' && r.result.messageId.trim().length > 0, where).toBe(true);
