@@ -13,6 +13,10 @@ describe('consumer type-check of the built declarations', () => {
   it('compiles with skipLibCheck: false and no msw installed (ESM and CJS)', () => {
     const imports = `import { TwilioProvider, isSmsError } from '@leadmetrics/provider-sms';
 import { msg91Handlers, startTwilioEmulator, twilioHandlers } from '@leadmetrics/provider-sms/testing';
+import { createSmsConfigService, type SmsConfigStore } from '@leadmetrics/provider-sms/config';
+import { createStatusWebhookHandler, type SmsStatusEvent } from '@leadmetrics/provider-sms/webhooks';
+export const config: [typeof createSmsConfigService, SmsConfigStore | undefined] = [createSmsConfigService, undefined];
+export const hooks: [typeof createStatusWebhookHandler, SmsStatusEvent | undefined] = [createStatusWebhookHandler, undefined];
 export const handlers = [twilioHandlers, msg91Handlers];
 export const emulator = startTwilioEmulator;
 export const provider = TwilioProvider;
