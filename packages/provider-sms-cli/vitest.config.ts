@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { clearedSdkEnv } from '../../vitest.shared.js';
 
 export default defineConfig({
   test: {
@@ -6,14 +7,6 @@ export default defineConfig({
     include: ['src/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    env: {
-      TWILIO_ACCOUNT_SID: '',
-      TWILIO_AUTH_TOKEN: '',
-      HTTP_PROXY: '',
-      HTTPS_PROXY: '',
-      TWILIO_CA_BUNDLE: '',
-      TWILIO_EDGE: '',
-      TWILIO_REGION: '',
-    },
+    env: clearedSdkEnv,
   },
 });
