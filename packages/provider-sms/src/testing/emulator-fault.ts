@@ -36,13 +36,14 @@ export type EmulatorFault = FaultTiming &
 const KEYS = new Set(['status', 'json', 'text', 'headers', 'delayMs', 'resetSocket', 'times']);
 const RESETS = new Set(['before-response', 'mid-response']);
 
-/** Returns `fault` if it is one of the shapes above, else throws a `TypeError` naming the bad key or value. */
+/** Returns `fault` if it is one of the shapes above, else throws naming the bad key or value (`RangeError` for a number out of range, else `TypeError`). */
 export function checkEmulatorFault(fault: unknown): EmulatorFault {
   if (typeof fault !== 'object' || fault === null || Array.isArray(fault)) {
     throw new TypeError('inject(fault): fault must be an object such as { status: 503 } or { delayMs: 100 }');
   }
   const f = fault as Record<string, unknown>;
   const fail = (why: string) => new TypeError(`inject(fault): ${why}`);
+  const outOfRange = (why: string) => new RangeError(`inject(fault): ${why}`);
   for (const key of Object.keys(f)) {
     if (!KEYS.has(key)) throw fail(`unknown key "${key}" (known: ${[...KEYS].join(', ')})`);
   }
@@ -50,7 +51,7 @@ export function checkEmulatorFault(fault: unknown): EmulatorFault {
     f.status !== undefined &&
     !(Number.isInteger(f.status) && (f.status as number) >= 100 && (f.status as number) <= 599)
   ) {
-    throw fail('status must be an integer HTTP status (100–599)');
+    throw outOfRange('status must be an integer HTTP status (100–599)');
   }
   if (f.text !== undefined && typeof f.text !== 'string') throw fail('text must be a string');
   if (f.text !== undefined && f.json !== undefined) throw fail('give json or text, not both');
@@ -64,7 +65,7 @@ export function checkEmulatorFault(fault: unknown): EmulatorFault {
   if (f.delayMs !== undefined) {
     const d = f.delayMs;
     if (typeof d !== 'number' || !Number.isFinite(d) || d < 0 || d > MAX_TIMER_MS) {
-      throw fail(`delayMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
+      throw outOfRange(`delayMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
     }
   }
   if (f.resetSocket !== undefined && !RESETS.has(f.resetSocket as string)) {
@@ -79,7 +80,7 @@ export function checkEmulatorFault(fault: unknown): EmulatorFault {
     throw fail("resetSocket 'before-response' sends no response: drop status/json/text");
   }
   if (f.times !== undefined && !(Number.isInteger(f.times) && (f.times as number) >= 1)) {
-    throw fail('times must be a positive integer');
+    throw outOfRange('times must be a positive integer');
   }
   return f as EmulatorFault;
 }
