@@ -57,6 +57,8 @@ export {
   MAX_TEMPLATE_VARIABLE_LENGTH,
   MAX_TEMPLATE_VARIABLE_NAME_LENGTH,
   MAX_TEMPLATE_VARIABLES,
+  TWILIO_SEND_AT_WINDOW_MS,
+  TWILIO_VALIDITY_PERIOD,
 } from './message-limits.js';
 export { MSG91_API_BASE_URL, Msg91Provider } from './providers/msg91.js';
 export type { TwilioFailure } from './providers/twilio.js';
