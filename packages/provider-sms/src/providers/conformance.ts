@@ -95,17 +95,14 @@ export function runProviderConformance(
 
     it('refuses a bad validityPeriodSec or sendAt locally, naming it, sending nothing', async () => {
       const p = h.provider();
-      const bad: [Partial<Record<keyof SmsMessage, unknown>>, RegExp][] = [
-        ...[0, 36_001, 1.5, Number.NaN, '300'].map(
-          (v) =>
-            [
-              { validityPeriodSec: v },
-              /^message\.validityPeriodSec must be an integer from 1 to 36000/,
-            ] as const,
-        ),
+      type Case = [Record<string, unknown>, RegExp];
+      const badValidity = /^message\.validityPeriodSec must be an integer from 1 to 36000/;
+      const notADate = /^message\.sendAt must be a Date$/;
+      const bad: Case[] = [
+        ...[0, 36_001, 1.5, Number.NaN, '300'].map((v): Case => [{ validityPeriodSec: v }, badValidity]),
         [{ sendAt: new Date(Number.NaN) }, /^message\.sendAt is an invalid Date$/],
         ...['2030-01-01T00:00:00Z', 1_900_000_000_000, { getTime: () => 1_900_000_000_000 }].map(
-          (v) => [{ sendAt: v }, /^message\.sendAt must be a Date$/] as const,
+          (v): Case => [{ sendAt: v }, notADate],
         ),
         [{ sendAt: new Date(Date.now() - 60_000) }, /^message\.sendAt /],
       ];
