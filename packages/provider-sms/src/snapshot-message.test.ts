@@ -261,6 +261,23 @@ describe('providers and the sender read a message once (emulators)', () => {
     expect(sent()).toBe(0);
   });
 
+  it('the sender passes sendAt and validityPeriodSec on, and refuses bad ones before any attempt', async () => {
+    const sendAt = new Date(Date.now() + 3_600_000);
+    const ok = await senderOf(providers.msg91).send('tenant-1', {
+      to: TO,
+      body: 'hi',
+      sendAt,
+      validityPeriodSec: 60,
+    });
+    expect(ok.result.status).toBe('scheduled');
+    expect(msg91.messages.map((m) => m.schtime)).toEqual([String(Math.ceil(sendAt.getTime() / 1000))]);
+    for (const bad of [{ validityPeriodSec: 0 }, { sendAt: new Date(Number.NaN) }]) {
+      const e = await smsError(senderOf(providers.twilio).send('tenant-1', { to: TO, body: 'hi', ...bad }));
+      expect([e.code, e.attempts]).toEqual(['invalid_message', []]);
+    }
+    expect(twilio.received).toBe(0);
+  });
+
   it('a 5 MB variable or reference, a control-only or lone-surrogate body: invalid_message, nothing sent', async () => {
     const bad: [SmsMessage, RegExp][] = [
       [
