@@ -79,7 +79,7 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
       .command('send')
       .description(
         'send one SMS for a tenant through the resolver (tenant Twilio, else the MSG91 platform default); ' +
-          'prints the result, or the SmsError code, providerCode, retryable and outcome (exit 1)',
+          'prints the result, or the SmsError code, providerCode, retryable and outcome (exit 1; 2 when refused locally)',
       )
       .requiredOption('--tenant <id>', 'tenant id')
       .requiredOption('--to <number>', 'recipient in E.164, e.g. +919876543210')

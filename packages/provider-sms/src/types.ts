@@ -51,7 +51,7 @@ export interface SmsSendResult {
   /** Twilio SID (SM…) or MSG91 request id. */
   messageId: string;
   provider: SmsProviderName;
-  /** Twilio's own status; MSG91 success → 'queued'. */
+  /** Twilio's own status; MSG91 success → 'queued'; a `sendAt` → 'scheduled'. */
   status: SmsStatus;
   /** Twilio num_segments when given, else computed locally. */
   segments: number;
