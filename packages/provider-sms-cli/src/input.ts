@@ -83,3 +83,23 @@ export function parsePositiveInt(name: string, max = Number.MAX_SAFE_INTEGER, al
     return n;
   };
 }
+
+// ISO 8601 with a zone: a time without one would depend on the machine's time zone.
+const ISO_WITH_ZONE_RE =
+  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+
+/** Parses `--send-at`: an ISO 8601 time with a zone (Z or ±hh:mm) that lies in the future. */
+export function parseSendAt(value: string): Date {
+  const m = ISO_WITH_ZONE_RE.exec(value);
+  const [y, mo, d] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+  // The day must exist in its month (Date would turn 2026-02-30 into March 2).
+  if (!m || mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) {
+    throw new CliError(
+      `--send-at must be an ISO 8601 time with a zone, e.g. 2026-12-24T09:00:00Z (got "${value.slice(0, 40)}")`,
+    );
+  }
+  const at = new Date(value);
+  if (at.getTime() <= Date.now())
+    throw new CliError(`--send-at must be in the future (got ${at.toISOString()})`);
+  return at;
+}

@@ -1,5 +1,6 @@
 // `send` reads the body from --body-file or stdin (an OTP stays off argv); `config set-twilio` takes a token
-// on argv only behind --unsafe-auth-token-argv. In-process (main with its own io), PGlite in a temp dir.
+// on argv only behind --unsafe-auth-token-argv; --validity and --send-at are checked before anything is sent.
+// In-process (main with its own io), PGlite in a temp dir.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +111,97 @@ describe('send: the body off argv', () => {
     const r = await cli(['send', '--help']);
     expect(r.stdout).toContain('--body-file <path>');
     expect(r.stdout).toMatch(/keep an OTP off the process list/);
+  });
+});
+
+describe('send --validity and --send-at (issue 15)', () => {
+  const MG = `MG${'d'.repeat(32)}`;
+  const HOUR = 3_600_000;
+  const inAnHour = () => new Date(Math.ceil((Date.now() + HOUR) / 1000) * 1000);
+  const setTwilio = (tenant: string, from: string) =>
+    cli(
+      ['config', 'set-twilio', '--tenant', tenant, '--account-sid', twilio.accountSid, '--from', from],
+      twilio.authToken,
+    );
+  const sent = () => twilio.received + msg91.received;
+
+  beforeAll(async () => {
+    for (const [tenant, from] of [
+      ['sched-mg', MG],
+      ['sched-number', TWILIO_VALID_FROM],
+    ] as const) {
+      const r = await setTwilio(tenant, from);
+      expect(r.code, r.stderr).toBe(0);
+    }
+  });
+
+  it('schedules through a Twilio Messaging Service: prints status scheduled; the emulator has SendAt and ValidityPeriod', async () => {
+    const at = inAnHour();
+    const r = await cli(
+      [
+        'send',
+        '--tenant',
+        'sched-mg',
+        '--to',
+        '+14155552671',
+        '--validity',
+        '300',
+        '--send-at',
+        at.toISOString(),
+      ],
+      'See you tomorrow',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^status:\s+scheduled$/m);
+    expect(twilio.messages.at(-1)).toMatchObject({ status: 'scheduled', sendAt: at, validityPeriod: 300 });
+  });
+
+  it('schedules through MSG91 with schtime (JSON output: status scheduled)', async () => {
+    const at = inAnHour();
+    const r = await cli([...send, '--send-at', at.toISOString(), '--validity', '60'], 'See you tomorrow');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, provider: 'msg91', status: 'scheduled' });
+    expect(msg91.messages.at(-1)).toMatchObject({ schtime: String(at.getTime() / 1000), sendAt: at });
+  });
+
+  it('bad --validity or --send-at values exit 2 naming the option; nothing is sent', async () => {
+    const before = sent();
+    const cases: [string, string, RegExp][] = [
+      ['--validity', '0', /--validity must be an integer 1–36000/],
+      ['--validity', '36001', /--validity must be an integer 1–36000/],
+      ['--validity', '5m', /--validity must be an integer 1–36000/],
+      ['--send-at', 'tomorrow', /--send-at must be an ISO 8601 time with a zone/],
+      ['--send-at', '2030-12-24T09:00:00', /--send-at must be an ISO 8601 time with a zone/],
+      ['--send-at', '2030-02-30T09:00:00Z', /--send-at must be an ISO 8601 time with a zone/],
+      ['--send-at', '2030-12-24T25:00:00Z', /--send-at must be an ISO 8601 time with a zone/],
+      ['--send-at', '2020-12-24T09:00:00Z', /--send-at must be in the future/],
+    ];
+    for (const [option, value, re] of cases) {
+      const r = await cli([...send, option, value], 'hello');
+      expect(r.code, `${option} ${value}`).toBe(2);
+      expect(r.stderr).toMatch(re);
+    }
+    expect(sent()).toBe(before);
+  });
+
+  it('--send-at from a plain Twilio number (or under 15 minutes ahead) exits 2, nothing sent', async () => {
+    const before = sent();
+    const soon = new Date(Date.now() + 5 * 60_000).toISOString();
+    for (const [tenant, at, re] of [
+      ['sched-number', inAnHour().toISOString(), /message\.sendAt needs a Messaging Service sender/],
+      ['sched-mg', soon, /message\.sendAt must be 15 minutes to 35 days ahead/],
+    ] as const) {
+      const r = await cli(['send', '--tenant', tenant, '--to', '+14155552671', '--send-at', at], 'hello');
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(re);
+    }
+    expect(sent()).toBe(before);
+  });
+
+  it('help lists both options', async () => {
+    const r = await cli(['send', '--help']);
+    expect(r.stdout).toContain('--validity <seconds>');
+    expect(r.stdout).toContain('--send-at <iso>');
   });
 });
 

@@ -1,5 +1,5 @@
 import type { SmsMessage, TwilioProvider } from '@leadmetrics/provider-sms';
-import { checkMessage, isSmsError, listDispatchLog } from '@leadmetrics/provider-sms';
+import { checkMessage, isSmsError, listDispatchLog, TWILIO_VALIDITY_PERIOD } from '@leadmetrics/provider-sms';
 import type { Command } from 'commander';
 import type { AddCommon, SetExit } from './config.js';
 import {
@@ -9,9 +9,10 @@ import {
   checkTenantArg,
   EXIT,
   errorMessage,
+  isInputError,
   smsErrorFields,
 } from './context.js';
-import { collectVar, parsePositiveInt, readBodyInput } from './input.js';
+import { collectVar, parsePositiveInt, parseSendAt, readBodyInput } from './input.js';
 import { renderFields, renderTable, writeJson, writeLine } from './output.js';
 import { type CliRuntime, withRuntime } from './runtime.js';
 
@@ -27,6 +28,8 @@ interface SendOptions extends CommonOptions {
   templateId?: string;
   var?: Record<string, string>;
   reference?: string;
+  validity?: number;
+  sendAt?: Date;
 }
 
 interface LogOptions extends CommonOptions {
@@ -76,7 +79,7 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
       .command('send')
       .description(
         'send one SMS for a tenant through the resolver (tenant Twilio, else the MSG91 platform default); ' +
-          'prints the result, or the SmsError code, providerCode, retryable and outcome (exit 1)',
+          'prints the result, or the SmsError code, providerCode, retryable and outcome (exit 1; 2 when refused locally)',
       )
       .requiredOption('--tenant <id>', 'tenant id')
       .requiredOption('--to <number>', 'recipient in E.164, e.g. +919876543210')
@@ -90,7 +93,17 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
       )
       .option('--template-id <id>', 'MSG91 flow/template id (platform default only)')
       .option('--var <name=value>', 'MSG91 template variable (repeatable)', collectVar)
-      .option('--reference <id>', "caller's reference (MSG91 CRQID)"),
+      .option('--reference <id>', "caller's reference (MSG91 CRQID)")
+      .option(
+        '--validity <seconds>',
+        `how long the message is worth sending, 1–${TWILIO_VALIDITY_PERIOD.max} s (Twilio ValidityPeriod; MSG91: local only)`,
+        parsePositiveInt('--validity', TWILIO_VALIDITY_PERIOD.max),
+      )
+      .option(
+        '--send-at <iso>',
+        'schedule the send, e.g. 2026-12-24T09:00:00Z (Twilio: Messaging Service sender only, 15 min – 35 days ahead); prints status scheduled',
+        parseSendAt,
+      ),
   )
     .addHelpText(
       'after',
@@ -112,6 +125,8 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
         };
       }
       if (opts.reference !== undefined) message.reference = opts.reference;
+      if (opts.validity !== undefined) message.validityPeriodSec = opts.validity;
+      if (opts.sendAt !== undefined) message.sendAt = opts.sendAt;
       // Local checks first (malformed number, empty body): exit 2, nothing opened or sent.
       const checked = await checkMessage(message);
       message.to = checked.to;
@@ -136,7 +151,8 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
             writeLine(io.stdout, renderFields(out.error));
           }
           io.stderr.write(`provider-sms: send failed: ${err.code} — ${errorMessage(err)}\n`);
-          setExit(EXIT.failed);
+          // Refused locally by the provider (e.g. --send-at from a plain Twilio number): bad input, nothing sent.
+          setExit(isInputError(err) ? EXIT.usage : EXIT.failed);
         }
       });
     });

@@ -57,6 +57,8 @@ export {
   MAX_TEMPLATE_VARIABLE_LENGTH,
   MAX_TEMPLATE_VARIABLE_NAME_LENGTH,
   MAX_TEMPLATE_VARIABLES,
+  TWILIO_SEND_AT_WINDOW_MS,
+  TWILIO_VALIDITY_PERIOD,
 } from './message-limits.js';
 export type { MigrateOptions } from './migrate.js';
 export { migrate } from './migrate.js';

@@ -10,3 +10,7 @@ export const MAX_TEMPLATE_VARIABLE_LENGTH = MAX_BODY_LENGTH;
 export const MAX_TEMPLATE_ID_LENGTH = 64;
 /** Longest `reference` (sent as MSG91's CRQID and echoed in its delivery reports). */
 export const MAX_REFERENCE_LENGTH = 64;
+/** `validityPeriodSec` range in seconds: Twilio's `ValidityPeriod` (integers 1–36 000, error 21624). */
+export const TWILIO_VALIDITY_PERIOD = { min: 1, max: 36_000 } as const;
+/** How far ahead a Twilio `SendAt` may be, in ms: 15 minutes to 35 days (error 35114). */
+export const TWILIO_SEND_AT_WINDOW_MS = { min: 15 * 60_000, max: 35 * 86_400_000 } as const;

@@ -1,5 +1,6 @@
 // Item 10 of the hardening issue: a message is read once, before the local checks; template variables and
 // `reference` have bounds. Providers and the sender are run against the emulators (loopback, port 0).
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isSmsError, type SmsError } from './errors.js';
 import { checkMessage } from './message.js';
@@ -83,7 +84,7 @@ describe('snapshotMessage', () => {
       },
     );
     const snap = snapshotMessage(msg);
-    expect(reads).toEqual(['to', 'body', 'template', 'reference']);
+    expect(reads).toEqual(['to', 'body', 'template', 'reference', 'validityPeriodSec', 'sendAt']);
     expect(snap).toEqual({
       to: TO,
       body: 'hi',
@@ -96,6 +97,32 @@ describe('snapshotMessage', () => {
     vars.otp = 'changed';
     expect(snap.template?.variables?.otp).toBe('4821');
     expect(snapshotMessage(snap)).toBe(snap);
+  });
+
+  it('checks validityPeriodSec (integer 1–36000) and copies sendAt (a valid Date, any realm)', async () => {
+    const at = new Date('2030-01-01T00:00:00.250Z');
+    const snap = snapshotMessage({ to: TO, body: 'hi', validityPeriodSec: 36_000, sendAt: at });
+    at.setTime(0);
+    expect(snap.sendAt?.toISOString()).toBe('2030-01-01T00:00:00.250Z');
+    expect(snapshotMessage({ to: TO, body: 'hi', validityPeriodSec: 1 }).validityPeriodSec).toBe(1);
+    const foreign = runInNewContext('new Date(1900000000000)') as Date;
+    expect(snapshotMessage({ to: TO, body: 'hi', sendAt: foreign }).sendAt?.getTime()).toBe(
+      1_900_000_000_000,
+    );
+    const cases: [Record<string, unknown>, string][] = [
+      [{ validityPeriodSec: 0 }, 'message.validityPeriodSec must be an integer from 1 to 36000 seconds'],
+      [{ validityPeriodSec: 36_001 }, 'message.validityPeriodSec must be an integer from 1 to 36000 seconds'],
+      [{ validityPeriodSec: 2.5 }, 'message.validityPeriodSec must be an integer from 1 to 36000 seconds'],
+      [{ validityPeriodSec: '300' }, 'message.validityPeriodSec must be an integer from 1 to 36000 seconds'],
+      [{ sendAt: new Date('nope') }, 'message.sendAt is an invalid Date'],
+      [{ sendAt: '2030-01-01T00:00:00Z' }, 'message.sendAt must be a Date'],
+      [{ sendAt: Object.create(Date.prototype) }, 'message.sendAt must be a Date'],
+      [{ sendAt: null }, 'message.sendAt must be a Date'],
+    ];
+    for (const [fields, message] of cases) {
+      const e = await smsError(() => snapshotMessage({ to: TO, body: 'hi', ...fields } as SmsMessage));
+      expect([e.code, e.message]).toEqual(['invalid_message', message]);
+    }
   });
 
   it('keeps a "__proto__" variable a plain key (no prototype change)', () => {
@@ -232,6 +259,23 @@ describe('providers and the sender read a message once (emulators)', () => {
       }
     }
     expect(sent()).toBe(0);
+  });
+
+  it('the sender passes sendAt and validityPeriodSec on, and refuses bad ones before any attempt', async () => {
+    const sendAt = new Date(Date.now() + 3_600_000);
+    const ok = await senderOf(providers.msg91).send('tenant-1', {
+      to: TO,
+      body: 'hi',
+      sendAt,
+      validityPeriodSec: 60,
+    });
+    expect(ok.result.status).toBe('scheduled');
+    expect(msg91.messages.map((m) => m.schtime)).toEqual([String(Math.ceil(sendAt.getTime() / 1000))]);
+    for (const bad of [{ validityPeriodSec: 0 }, { sendAt: new Date(Number.NaN) }]) {
+      const e = await smsError(senderOf(providers.twilio).send('tenant-1', { to: TO, body: 'hi', ...bad }));
+      expect([e.code, e.attempts]).toEqual(['invalid_message', []]);
+    }
+    expect(twilio.received).toBe(0);
   });
 
   it('a 5 MB variable or reference, a control-only or lone-surrogate body: invalid_message, nothing sent', async () => {

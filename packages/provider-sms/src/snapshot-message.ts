@@ -5,6 +5,7 @@ import {
   MAX_TEMPLATE_VARIABLE_LENGTH,
   MAX_TEMPLATE_VARIABLE_NAME_LENGTH,
   MAX_TEMPLATE_VARIABLES,
+  TWILIO_VALIDITY_PERIOD,
 } from './message-limits.js';
 import { hasControlOrLoneSurrogate, hasLoneSurrogate } from './text-checks.js';
 import type { SmsMessage, SmsProviderName } from './types.js';
@@ -86,9 +87,31 @@ function checkReference(reference: unknown, fail: Fail): string {
   return reference;
 }
 
+/** Checks `validityPeriodSec`: an integer number of seconds within Twilio's `ValidityPeriod` range. */
+function checkValidityPeriod(value: unknown, fail: Fail): number {
+  const { min, max } = TWILIO_VALIDITY_PERIOD;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw fail(`message.validityPeriodSec must be an integer from ${min} to ${max} seconds`);
+  }
+  return value;
+}
+
+/** A copy of `sendAt` (a Date is mutable): a valid `Date`, from any realm, else `invalid_message`. */
+function copySendAt(value: unknown, fail: Fail): Date {
+  let time: number;
+  try {
+    // Throws for anything without a Date's internal slot (a look-alike object, a string, a number).
+    time = Date.prototype.getTime.call(value);
+  } catch {
+    throw fail('message.sendAt must be a Date');
+  }
+  if (Number.isNaN(time)) throw fail('message.sendAt is an invalid Date');
+  return new Date(time);
+}
+
 /**
- * Reads a message exactly once into a frozen plain object (`to`, `body`, `template`, `reference`) and checks
- * the shape of `template` and `reference`; any throw (getter, Proxy trap, non-object) becomes
+ * Reads a message exactly once into a frozen plain object (`to`, `body`, `template`, `reference`,
+ * `validityPeriodSec`, `sendAt`) and checks the shape of all but `to` and `body`; any throw (getter, Proxy trap, non-object) becomes
  * `SmsError('invalid_message')` naming the field. A snapshot passed in again is returned as is.
  */
 export function snapshotMessage(message: unknown, provider?: SmsProviderName): SmsMessage {
@@ -100,9 +123,14 @@ export function snapshotMessage(message: unknown, provider?: SmsProviderName): S
   const body = read(message, 'body', 'message.body', fail);
   const template = read(message, 'template', 'message.template', fail);
   const reference = read(message, 'reference', 'message.reference', fail);
+  const validityPeriodSec = read(message, 'validityPeriodSec', 'message.validityPeriodSec', fail);
+  const sendAt = read(message, 'sendAt', 'message.sendAt', fail);
   const snapshot = { to, body } as SmsMessage;
   if (template !== undefined) snapshot.template = copyTemplate(template, fail);
   if (reference !== undefined) snapshot.reference = checkReference(reference, fail);
+  if (validityPeriodSec !== undefined)
+    snapshot.validityPeriodSec = checkValidityPeriod(validityPeriodSec, fail);
+  if (sendAt !== undefined) snapshot.sendAt = copySendAt(sendAt, fail);
   Object.freeze(snapshot);
   snapshots.add(snapshot);
   return snapshot;

@@ -16,9 +16,16 @@ export interface SmsMessage {
   };
   /** Caller's id (e.g. a notification id), 1–64 printable ASCII characters; MSG91 sends it as CRQID. */
   reference?: string;
-  /** How long the message is worth sending, in seconds (Twilio `ValidityPeriod`); OTPs set it short. */
+  /**
+   * How long the message is worth sending, an integer 1–36 000 s; OTPs set it short. Twilio `ValidityPeriod`;
+   * MSG91 has no equivalent, so there it is local only (the sender's pacing, and later the ledger, use it).
+   */
   validityPeriodSec?: number;
-  /** Scheduled send (Twilio: through a Messaging Service only, 15 min – 35 days ahead; MSG91 `schtime`). */
+  /**
+   * Scheduled send; the result's status is 'scheduled'. Twilio: `ScheduleType=fixed` + `SendAt`, only through a
+   * Messaging Service (fromNumber MG…) and 15 min – 35 days ahead, else `invalid_message` (nothing sent).
+   * MSG91: `schtime` (Unix seconds), in the future. Rounded up to the whole second.
+   */
   sendAt?: Date;
 }
 
@@ -44,7 +51,7 @@ export interface SmsSendResult {
   /** Twilio SID (SM…) or MSG91 request id. */
   messageId: string;
   provider: SmsProviderName;
-  /** Twilio's own status; MSG91 success → 'queued'. */
+  /** Twilio's own status; MSG91 success → 'queued'; a `sendAt` → 'scheduled'. */
   status: SmsStatus;
   /** Twilio num_segments when given, else computed locally. */
   segments: number;

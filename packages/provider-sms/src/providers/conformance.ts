@@ -93,6 +93,33 @@ export function runProviderConformance(
       expect(h.received()).toBe(0);
     });
 
+    it('refuses a bad validityPeriodSec or sendAt locally, naming it, sending nothing', async () => {
+      const p = h.provider();
+      type Case = [Record<string, unknown>, RegExp];
+      const badValidity = /^message\.validityPeriodSec must be an integer from 1 to 36000/;
+      const notADate = /^message\.sendAt must be a Date$/;
+      const bad: Case[] = [
+        ...[0, 36_001, 1.5, Number.NaN, '300'].map((v): Case => [{ validityPeriodSec: v }, badValidity]),
+        [{ sendAt: new Date(Number.NaN) }, /^message\.sendAt is an invalid Date$/],
+        ...['2030-01-01T00:00:00Z', 1_900_000_000_000, { getTime: () => 1_900_000_000_000 }].map(
+          (v): Case => [{ sendAt: v }, notADate],
+        ),
+        [{ sendAt: new Date(Date.now() - 60_000) }, /^message\.sendAt /],
+      ];
+      for (const [fields, re] of bad) {
+        const e = await fail(p.send({ ...h.message, ...fields } as SmsMessage));
+        expect(e).toMatchObject({ code: 'invalid_message', outcome: 'not_sent', provider: name });
+        expect(e.message).toMatch(re);
+      }
+      expect(h.received()).toBe(0);
+    });
+
+    it('sends a message with a validityPeriodSec at once (status queued)', async () => {
+      const r = await h.provider().send({ ...h.message, validityPeriodSec: 300 });
+      expect(r.status).toBe('queued');
+      expect(h.sent()).toBe(1);
+    });
+
     it('maps rejected credentials to authentication_failed, certainly not sent', async () => {
       const e = await fail(h.badCredentials().send(h.message));
       expect(e).toMatchObject({

@@ -11,6 +11,7 @@ import type {
   SmsProvider,
   SmsSendResult,
 } from '../types.js';
+import { msg91Schtime } from './msg91-schtime.js';
 
 /** MSG91's API origin, used when `options.apiBaseUrl` is not given. */
 export const MSG91_API_BASE_URL = 'https://control.msg91.com';
@@ -242,7 +243,7 @@ export class Msg91Provider implements SmsProvider {
     return [...new Set([key, encodeURIComponent(key), formEncoded])];
   }
 
-  /** Sends one message through the Flow API; resolves with MSG91's request id as `messageId`, status 'queued'. */
+  /** Sends one message through the Flow API; resolves with MSG91's request id as `messageId`, status 'queued' ('scheduled' with `sendAt`). */
   async send(input: SmsMessage, options: SmsCallOptions = {}): Promise<SmsSendResult> {
     const message = snapshotMessage(input, PROVIDER);
     const checked = await checkMessage(message, PROVIDER);
@@ -268,6 +269,8 @@ export class Msg91Provider implements SmsProvider {
       recipients: [{ mobiles: checked.to.slice(1), ...variables }],
     };
     if (message.reference !== undefined) payload.CRQID = message.reference;
+    // validityPeriodSec has no MSG91 equivalent: it stays local (the sender's pacing uses it).
+    if (message.sendAt !== undefined) payload.schtime = msg91Schtime(message.sendAt);
 
     this.#logger?.debug(
       {
@@ -299,7 +302,7 @@ export class Msg91Provider implements SmsProvider {
       return {
         messageId,
         provider: PROVIDER,
-        status: 'queued',
+        status: payload.schtime === undefined ? 'queued' : 'scheduled',
         segments: checked.segments,
         encoding: checked.encoding,
       };

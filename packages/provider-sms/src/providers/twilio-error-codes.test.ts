@@ -47,6 +47,10 @@ describe('the Twilio error table', () => {
     [30036, 'sender_queue_full'],
     [30450, 'permission_denied'],
     [30453, 'permission_denied'],
+    [21624, 'invalid_message'],
+    [35111, 'invalid_message'],
+    [35114, 'invalid_message'],
+    [35118, 'invalid_message'],
   ] as const)('maps %s to %s (API and delivery lookups agree)', (code, smsCode) => {
     expect(twilioErrorCode(code)).toBe(smsCode);
     expect(twilioErrorCode(String(code))).toBe(smsCode);

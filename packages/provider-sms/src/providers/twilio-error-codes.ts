@@ -32,6 +32,7 @@ export const TWILIO_ERROR_CODE_TABLE: readonly TwilioErrorCodeRow[] = Object.fre
   row(21612, 'recipient_unreachable', "The 'To' phone number is not currently reachable via SMS"),
   row(21614, 'invalid_recipient', "'To' number is not a valid mobile number"),
   row(21617, 'invalid_message', 'The concatenated message body exceeds the 1600 character limit'),
+  row(21624, 'invalid_message', 'Invalid validity period value (ValidityPeriod: 1–36 000 s)'),
   row(30001, 'sender_queue_full', 'Queue overflow: too many messages queued for the sender'),
   row(30002, 'permission_denied', 'Account suspended'),
   row(30003, 'recipient_unreachable', 'Unreachable destination handset'),
@@ -51,6 +52,13 @@ export const TWILIO_ERROR_CODE_TABLE: readonly TwilioErrorCodeRow[] = Object.fre
     'permission_denied',
     'Message could not be delivered: destination temporarily blocked by SMS pumping protection',
   ),
+  row(35111, 'invalid_message', "SendAt is missing: it is required when ScheduleType is 'fixed'"),
+  row(
+    35114,
+    'invalid_message',
+    'Scheduling does not support this timestamp (SendAt 15 minutes to 35 days ahead)',
+  ),
+  row(35118, 'invalid_message', 'A MessagingServiceSid is required to schedule a message'),
 ]);
 
 /** Twilio error codes and the `SmsErrorCode` each maps to, as a lookup (built from `TWILIO_ERROR_CODE_TABLE`). */

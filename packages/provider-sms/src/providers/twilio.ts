@@ -9,6 +9,7 @@ import {
 import { SmsError } from '../errors.js';
 import { basicAuth, transportError } from '../http.js';
 import { checkMessage, maskPhone } from '../message.js';
+import { snapshotMessage } from '../snapshot-message.js';
 import type {
   Logger,
   ProviderOptions,
@@ -26,6 +27,7 @@ import {
   type TwilioCallContext,
   type TwilioHttpClient,
 } from './twilio-http-client.js';
+import { twilioMessageOptions } from './twilio-message-options.js';
 
 export type { TwilioFailure } from './map-twilio-error.js';
 export { mapTwilioError, twilioFailureToSmsError } from './map-twilio-error.js';
@@ -111,10 +113,15 @@ export class TwilioProvider implements SmsProvider {
     return this.#accountSid;
   }
 
-  /** Sends one message; resolves with Twilio's SID and status, or throws a mapped `SmsError`. */
+  /** Sends one message (status 'scheduled' for a `sendAt`); resolves with Twilio's SID and status, or throws a mapped `SmsError`. */
   async send(message: SmsMessage, options: SmsCallOptions = {}): Promise<SmsSendResult> {
-    const checked = await checkMessage(message, 'twilio');
-    const params: Record<string, unknown> = { to: checked.to, body: checked.body };
+    const snapshot = snapshotMessage(message, 'twilio');
+    const checked = await checkMessage(snapshot, 'twilio');
+    const params: Record<string, unknown> = {
+      to: checked.to,
+      body: checked.body,
+      ...twilioMessageOptions(snapshot, this.#from),
+    };
     if (MESSAGING_SERVICE_SID_RE.test(this.#from)) params.messagingServiceSid = this.#from;
     else params.from = this.#from;
     if (this.#statusCallbackUrl) params.statusCallback = this.#statusCallbackUrl;

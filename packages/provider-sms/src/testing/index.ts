@@ -24,6 +24,7 @@ export {
   MSG91_MAGIC_MOBILES,
   startMsg91Emulator,
 } from './msg91-emulator.js';
+export { MSG91_INVALID_SCHTIME_MESSAGE } from './msg91-schtime.js';
 export type {
   Msg91HandlersOptions,
   Msg91MswHandlers,

@@ -12,6 +12,7 @@ import {
   seededHex,
   startServer,
 } from './core.js';
+import { MSG91_INVALID_SCHTIME_MESSAGE, parseMsg91Schtime } from './msg91-schtime.js';
 
 /** A MSG91 Flow template the emulator knows, with the variables every recipient must carry. */
 export interface Msg91Template {
@@ -34,6 +35,10 @@ export interface EmulatedMsg91Message {
   /** The request's `sender`, when given. */
   sender?: string;
   shortUrl: boolean;
+  /** The request's `schtime`, as sent, when it was scheduled. */
+  schtime?: string;
+  /** The time `schtime` names (its date-time forms read as India time, +05:30). */
+  sendAt?: Date;
   createdAt: Date;
   /** Set by `fireDeliveryReport`: the status reported last. */
   status?: Msg91ReportedStatus;
@@ -166,7 +171,8 @@ export interface Msg91Emulator {
  * The other errors come from real inputs: no `authkey` header → 106; a wrong key → 201 "Invalid authkey";
  * no `template_id`, or a recipient missing a template variable → 102; an unknown template →
  * "The provided flow ID or template ID is invalid."; no recipients / no `mobiles` → 101; a mobile that is
- * not 10–15 digits (e.g. with '+') → 202; an identical request within `duplicateWindowMs` → 311; a
+ * not 10–15 digits (e.g. with '+') → 202; a `schtime` in none of MSG91's documented formats →
+ * `MSG91_INVALID_SCHTIME_MESSAGE`; an identical request within `duplicateWindowMs` → 311; a
  * balance below the number of mobiles → 301.
  */
 export const MSG91_MAGIC_MOBILES: Readonly<Record<string, { code: string; message: string }>> = {
@@ -264,6 +270,9 @@ export function handleMsg91Request(req: EmulatorRequest, state: Msg91State, now 
   const crqid = typeof p.CRQID === 'string' ? p.CRQID : undefined;
   const sender = typeof p.sender === 'string' && p.sender ? p.sender : undefined;
   const shortUrl = p.short_url === '1' || p.short_url === 1 || p.short_url === true;
+  const sendAt = p.schtime === undefined ? undefined : parseMsg91Schtime(p.schtime);
+  if (p.schtime !== undefined && !sendAt) return error(undefined, MSG91_INVALID_SCHTIME_MESSAGE);
+  const schedule = sendAt ? { schtime: String(p.schtime), sendAt } : {};
   for (const r of recipients) {
     if (typeof r !== 'object' || r === null) return error('101', 'Missing mobile');
     const rec = r as Record<string, unknown>;
@@ -291,6 +300,7 @@ export function handleMsg91Request(req: EmulatorRequest, state: Msg91State, now 
         createdAt,
         ...(crqid !== undefined ? { crqid } : {}),
         ...(sender !== undefined ? { sender } : {}),
+        ...schedule,
       });
     }
   }

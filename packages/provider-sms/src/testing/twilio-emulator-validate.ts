@@ -5,6 +5,8 @@
  * shared/reference/twilio.md.
  */
 
+import { TWILIO_SEND_AT_WINDOW_MS, TWILIO_VALIDITY_PERIOD } from '../message-limits.js';
+
 /** A refused parameter: Twilio's error code and message (answered as HTTP 400). */
 export interface TwilioParamFailure {
   code: number;
@@ -22,11 +24,8 @@ export interface TwilioCreateParams {
   sendAt?: Date;
 }
 
-/** `ValidityPeriod` range in seconds (Twilio: integers 1–36 000, error 21624). */
-export const TWILIO_VALIDITY_PERIOD = { min: 1, max: 36_000 } as const;
-
-/** How far ahead `SendAt` may be (Twilio: 15 minutes to 35 days, error 35114). */
-export const TWILIO_SEND_AT_WINDOW_MS = { min: 15 * 60_000, max: 35 * 86_400_000 } as const;
+// The ranges are the library's own (what it checks before sending), so the two never disagree.
+export { TWILIO_SEND_AT_WINDOW_MS, TWILIO_VALIDITY_PERIOD };
 
 const MAX_BODY = 1600;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;
