@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
@@ -14,7 +15,10 @@ const shared: Options = {
   platform: 'node',
   // Bundled, tree-shaken: zod/mini (import cost), and the phone-number and segment libraries, which load
   // as one lazy chunk on the first send (≈ 13 ms instead of ≈ 60 ms from ~100 separate files).
-  noExternal: ['zod', 'libphonenumber-js', 'sms-segments-calculator', 'grapheme-splitter'],
+  // Their licenses ship in dist/THIRD_PARTY_LICENSES.md (third-party-notices.mjs reads the same list).
+  noExternal: JSON.parse(
+    readFileSync(new URL('./bundled-packages.json', import.meta.url), 'utf8'),
+  ) as string[],
 };
 
 const srcDir = resolve(dirname(fileURLToPath(import.meta.url)), 'src');

@@ -136,7 +136,7 @@ export function registerConfigCommands(
           writeLine(
             io.stdout,
             r.verified
-              ? 'Verification passed: the tenant now sends through its own Twilio account.'
+              ? 'Verification passed (the credentials; Twilio checks the From number on each send): the tenant now sends through its own Twilio account.'
               : `Verification FAILED: ${r.error?.code ?? 'unknown'}${r.error?.providerCode !== undefined ? ` (${r.error.providerCode})` : ''} — ${errorMessage(r.error)}. ` +
                   'The tenant keeps sending through the platform default (tenant_config_unverified).',
           );

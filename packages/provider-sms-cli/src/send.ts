@@ -160,7 +160,9 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
   common(
     program
       .command('log')
-      .description('list the latest rows of notification_dispatch_log (the initial status of each send)')
+      .description(
+        'list the latest rows of notification_dispatch_log: what recordDispatch wrote (the demo, your service); `provider-sms send` does not write it yet',
+      )
       .option('--tenant <id>', 'only this tenant')
       .option('--limit <n>', 'how many rows', parsePositiveInt('--limit', 10_000), 50),
   ).action(async (opts: LogOptions) => {
