@@ -58,6 +58,18 @@ export {
   MAX_TEMPLATE_VARIABLE_NAME_LENGTH,
   MAX_TEMPLATE_VARIABLES,
 } from './message-limits.js';
+// Per-sender pacing (createSmsSender({ pacing }))
+export type {
+  SmsPacingRequest,
+  SmsPacingReservation,
+  SmsPacingState,
+  SmsPacingStore,
+} from './pacing/pacing-store.js';
+export type { RedisPacingStoreOptions, SmsPacingRedis } from './pacing/redis-pacing-store.js';
+export { createRedisPacingStore } from './pacing/redis-pacing-store.js';
+export type { SmsPacingOptions, SmsSenderPacing } from './pacing/send-pacing.js';
+export { DEFAULT_MAX_QUEUE_DELAY_MS, DEFAULT_PACING_RATES } from './pacing/send-pacing.js';
+export type { SmsPacedProvider, SmsPacingSender, SmsSenderKind } from './pacing/sender-key.js';
 export { MSG91_API_BASE_URL, Msg91Provider } from './providers/msg91.js';
 export type { TwilioFailure } from './providers/twilio.js';
 export { mapTwilioError, TWILIO_ERROR_CODES, TwilioProvider } from './providers/twilio.js';

@@ -100,9 +100,12 @@ export function snapshotMessage(message: unknown, provider?: SmsProviderName): S
   const body = read(message, 'body', 'message.body', fail);
   const template = read(message, 'template', 'message.template', fail);
   const reference = read(message, 'reference', 'message.reference', fail);
+  const validityPeriodSec = read(message, 'validityPeriodSec', 'message.validityPeriodSec', fail);
   const snapshot = { to, body } as SmsMessage;
   if (template !== undefined) snapshot.template = copyTemplate(template, fail);
   if (reference !== undefined) snapshot.reference = checkReference(reference, fail);
+  // Copied as given (the providers check its range); pacing reads it to bound the wait for a slot.
+  if (validityPeriodSec !== undefined) snapshot.validityPeriodSec = validityPeriodSec as number;
   Object.freeze(snapshot);
   snapshots.add(snapshot);
   return snapshot;
