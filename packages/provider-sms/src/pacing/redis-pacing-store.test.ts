@@ -166,7 +166,11 @@ describe.skipIf(down !== undefined && !process.env.CI)('Redis pacing store (real
     let t = 0;
     const clock = {
       now: () => t,
-      setTimeout: (fn: () => void, ms: number) => setImmediate(() => ((t += ms), fn())),
+      setTimeout: (fn: () => void, ms: number) =>
+        setImmediate(() => {
+          t += ms;
+          fn();
+        }),
       clearTimeout: () => {},
     };
     const sms = createSmsSender({
@@ -198,7 +202,10 @@ describe('Redis pacing store (client doubles)', () => {
         calls.push('evalsha');
         throw new Error('NOSCRIPT No matching script. Please use EVAL.');
       },
-      eval: async () => (calls.push('eval'), [1, 5_000_000, 5_000_000, 6_000_000]),
+      eval: async () => {
+        calls.push('eval');
+        return [1, 5_000_000, 5_000_000, 6_000_000];
+      },
     };
     const r = await createRedisPacingStore(client).reserve(req);
     expect(r).toMatchObject({ accepted: true, waitMs: 0, slotAt: 5000, endsAt: 6000 });
