@@ -68,7 +68,11 @@ export type {
 export type { RedisPacingStoreOptions, SmsPacingRedis } from './pacing/redis-pacing-store.js';
 export { createRedisPacingStore } from './pacing/redis-pacing-store.js';
 export type { SmsPacingOptions, SmsSenderPacing } from './pacing/send-pacing.js';
-export { DEFAULT_MAX_QUEUE_DELAY_MS, DEFAULT_PACING_RATES } from './pacing/send-pacing.js';
+export {
+  DEFAULT_JITTER_TOLERANCE_MS,
+  DEFAULT_MAX_QUEUE_DELAY_MS,
+  DEFAULT_PACING_RATES,
+} from './pacing/send-pacing.js';
 export type { SmsPacedProvider, SmsPacingSender, SmsSenderKind } from './pacing/sender-key.js';
 export { MSG91_API_BASE_URL, Msg91Provider } from './providers/msg91.js';
 export type { TwilioFailure } from './providers/twilio.js';

@@ -22,7 +22,10 @@ export function releaseSlot(tat: number, slot: GcraSlot): number {
   return slot.accepted && tat === slot.newTat ? slot.slotAt : tat;
 }
 
-/** How long one message holds its sender: segments / (segments per second), in ms rounded up to a whole µs (as in Redis). */
-export function slotCostMs(segments: number, segmentsPerSecond: number): number {
-  return Math.ceil((Math.max(1, segments) * 1_000_000) / segmentsPerSecond) / 1000;
+/**
+ * How long one message holds its sender: segments / (segments per second), widened by (1000 + jitterToleranceMs) / 1000
+ * so arrivals delayed by up to that much still keep every 1 s window within the rate; ms, rounded up to a whole µs.
+ */
+export function slotCostMs(segments: number, segmentsPerSecond: number, jitterToleranceMs = 0): number {
+  return Math.ceil((Math.max(1, segments) * (1000 + jitterToleranceMs) * 1000) / segmentsPerSecond) / 1000;
 }

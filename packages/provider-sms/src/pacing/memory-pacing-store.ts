@@ -20,12 +20,17 @@ export function createMemoryPacingStore(now: () => number = Date.now): SmsPacing
     pruneAt = Math.max(PRUNE_ABOVE, states.size * 2);
   };
   return {
-    async reserve({ sender, segments, segmentsPerSecond, maxWaitMs }) {
+    async reserve({ sender, segments, segmentsPerSecond, maxWaitMs, jitterToleranceMs }) {
       const t = now();
       if (states.size >= pruneAt) prune(t);
       const state = states.get(sender.key) ?? { tat: t, sender, segmentsPerSecond };
       state.segmentsPerSecond = segmentsPerSecond;
-      const slot: GcraSlot = reserveSlot(state.tat, t, slotCostMs(segments, segmentsPerSecond), maxWaitMs);
+      const slot: GcraSlot = reserveSlot(
+        state.tat,
+        t,
+        slotCostMs(segments, segmentsPerSecond, jitterToleranceMs),
+        maxWaitMs,
+      );
       if (!slot.accepted) return { accepted: false, waitMs: slot.slotAt - t };
       state.tat = slot.newTat;
       states.set(sender.key, state);

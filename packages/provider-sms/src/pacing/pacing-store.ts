@@ -7,6 +7,8 @@ export interface SmsPacingRequest {
   segmentsPerSecond: number;
   /** The longest acceptable wait before the slot starts. */
   maxWaitMs: number;
+  /** Delivery jitter the slots absorb (see `SmsPacingOptions.jitterToleranceMs`); default 0. */
+  jitterToleranceMs?: number;
 }
 
 /** A store's answer: accepted with the wait until its slot (and a way to give it back), or refused. */

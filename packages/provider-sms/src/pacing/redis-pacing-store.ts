@@ -108,9 +108,9 @@ export function createRedisPacingStore(
     });
   const known = new Map<string, Known>(); // senders this process paced, for snapshot()
   return {
-    async reserve({ sender, segments, segmentsPerSecond, maxWaitMs }) {
+    async reserve({ sender, segments, segmentsPerSecond, maxWaitMs, jitterToleranceMs }) {
       const key = prefix + sender.key;
-      const costUs = Math.round(slotCostMs(segments, segmentsPerSecond) * 1000);
+      const costUs = Math.round(slotCostMs(segments, segmentsPerSecond, jitterToleranceMs) * 1000);
       const maxWaitUs = Math.floor(maxWaitMs * 1000);
       const [accepted, slotUs, nowUs, newTatUs] = await runScript(client, key, [
         'reserve',

@@ -81,7 +81,7 @@ function setup(sender: SmsPacingSender, opts: Partial<SmsSenderOptions> = {}, au
     retry: false,
     circuitBreaker: false,
     onEvent: (e) => events.push(e),
-    pacing: {},
+    pacing: { jitterToleranceMs: 0 },
     ...opts,
   });
   return { clock, provider, events, sms, t0: clock.t };
@@ -158,7 +158,9 @@ describe('createSmsSender({ pacing }) in one process', () => {
   });
 
   it('refuses a slot later than maxQueueDelayMs before calling the provider', async () => {
-    const { sms, provider, events } = setup(LONG_CODE, { pacing: { maxQueueDelayMs: 1500 } });
+    const { sms, provider, events } = setup(LONG_CODE, {
+      pacing: { maxQueueDelayMs: 1500, jitterToleranceMs: 0 },
+    });
     const r = await Promise.all([1, 2, 3].map(() => settle(sms.send('t1', msg()))));
     expect(r.map((x) => x.ok)).toEqual([true, true, false]);
     expect(r[2]).toMatchObject({ ok: false, e: { code: 'sender_queue_full', retryAfterMs: 500 } });
@@ -247,7 +249,7 @@ describe('createSmsSender({ pacing }) in one process', () => {
       resolver: { resolve: async () => ({ provider, source: 'tenant' }) },
       clock,
       random: () => 0, // no backoff
-      pacing: {},
+      pacing: { jitterToleranceMs: 0 },
     });
     const t0 = clock.now();
     const a = await sms.send('t1', msg()); // attempt 1 (slot 0) not sent, given back; the retry takes slot 0 again
@@ -260,6 +262,7 @@ describe('createSmsSender({ pacing }) in one process', () => {
   it('per-tenant overrides and rates by kind set the rate', async () => {
     const { sms, provider, t0 } = setup(LONG_CODE, {
       pacing: {
+        jitterToleranceMs: 0,
         rates: { us_ca_long_code: 2 },
         overrides: (tenantId) => (tenantId === 'fast' ? 10 : undefined),
       },
@@ -269,6 +272,12 @@ describe('createSmsSender({ pacing }) in one process', () => {
     const t1 = provider.sentAt[1] as number;
     await Promise.all([sms.send('fast', msg()), sms.send('fast', msg())]);
     expect(provider.sentAt.slice(2).map((t) => t - t1)).toEqual([500, 600]);
+  });
+
+  it('by default widens each slot by 25 ms per second of traffic (delivery jitter tolerance)', async () => {
+    const { sms, provider, t0 } = setup(LONG_CODE, { pacing: {} });
+    await Promise.all([1, 2, 3].map(() => sms.send('t1', msg())));
+    expect(provider.sentAt.map((t) => t - t0)).toEqual([0, 1025, 2050]);
   });
 
   it('is off unless given, and a provider without a pacingSender is not paced', async () => {
@@ -285,6 +294,8 @@ describe('createSmsSender({ pacing }) in one process', () => {
     [{ rates: { toll_free: 0 } }, 'pacing.rates.toll_free'],
     [{ rates: { msg91: Number.NaN } }, 'pacing.rates.msg91'],
     [{ overrides: 5 }, 'pacing.overrides'],
+    [{ jitterToleranceMs: 1001 }, 'pacing.jitterToleranceMs'],
+    [{ jitterToleranceMs: -1 }, 'pacing.jitterToleranceMs'],
     [{ redis: {} }, 'pacing.redis'],
     ['fast', 'pacing'],
   ])('rejects bad options at construction: %j → invalid_config naming %s', (pacing, option) => {

@@ -25,6 +25,9 @@ export const DEFAULT_PACING_RATES: Readonly<Record<SmsSenderKind, number>> = Obj
 /** Default longest wait for a slot before a message is refused (`sender_queue_full`). */
 export const DEFAULT_MAX_QUEUE_DELAY_MS = 60_000;
 
+/** Default delivery jitter the slots absorb: 25 ms per second, i.e. pacing runs at 1000/1025 ≈ 97.6 % of the rate. */
+export const DEFAULT_JITTER_TOLERANCE_MS = 25;
+
 /** Options of `createSmsSender({ pacing })`; pacing is off unless given. */
 export interface SmsPacingOptions {
   /** Segments per second by sender kind, over `DEFAULT_PACING_RATES`. */
@@ -33,6 +36,12 @@ export interface SmsPacingOptions {
   overrides?: (tenantId: string, sender: SmsPacingSender) => number | undefined;
   /** Longest wait for a slot (0 to 2^31 − 1 ms); a message whose slot is later is refused; default 60 000. */
   maxQueueDelayMs?: number;
+  /**
+   * Delivery jitter (0 to 1000 ms) the slots absorb: a message reaching the provider this much later than its
+   * slot, next to one on time, still keeps every 1 s window within the rate (slots are (1000 + it) / 1000 wider);
+   * default 25 (pacing at ≈ 97.6 % of the rate). 0 paces at exactly the rate.
+   */
+  jitterToleranceMs?: number;
   /** Share slots across processes through this Redis client (ioredis); default: in memory, per process. */
   redis?: SmsPacingRedis;
   /** Prefix of the Redis keys; default 'sms:pacing:'. */
@@ -118,6 +127,11 @@ export function createSendPacing(options: SmsPacingOptions, now: () => number): 
     option: 'pacing.maxQueueDelayMs',
     owner: 'createSmsSender',
   });
+  const jitterToleranceMs = checkDurationMs(options.jitterToleranceMs ?? DEFAULT_JITTER_TOLERANCE_MS, {
+    option: 'pacing.jitterToleranceMs',
+    owner: 'createSmsSender',
+  });
+  if (jitterToleranceMs > 1000) throw invalid('jitterToleranceMs', 'must be ≤ 1000 ms');
   const store: SmsPacingStore =
     options.redis !== undefined
       ? createRedisPacingStore(options.redis, {
@@ -156,7 +170,7 @@ export function createSendPacing(options: SmsPacingOptions, now: () => number): 
         () => 1, // the provider's own checks report a bad body
       );
       const { maxWaitMs, why } = waitBound(ctx);
-      const r = await store.reserve({ sender, segments, segmentsPerSecond, maxWaitMs });
+      const r = await store.reserve({ sender, segments, segmentsPerSecond, maxWaitMs, jitterToleranceMs });
       if (!r.accepted) {
         const retryAfterMs = Math.max(1, Math.ceil(r.waitMs - maxWaitMs));
         ctx.onPacing({ pacing: 'refused', sender, segments, delayMs: Math.ceil(r.waitMs), retryAfterMs });
