@@ -47,32 +47,24 @@ function maxInWindow(times, ms) {
   return best;
 }
 
-async function redisDown() {
-  const { Redis } = await import('ioredis');
-  const probe = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-    return undefined;
-  } catch (e) {
-    return String(e?.message ?? e);
-  } finally {
-    probe.disconnect();
-  }
-}
-
 export async function run({ quick = false } = {}) {
   const base = {
     id: 'pacing',
     figure: `pacing: ${PROCESSES} processes, one sender at ${RATE} segments/s (Redis)`,
   };
-  const down = await redisDown();
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => {});
+  const down = await redis.connect().then(
+    () => undefined,
+    (e) => String(e?.message ?? e),
+  );
   if (down) {
+    redis.disconnect();
     const note = `skipped: Redis at ${REDIS_URL} is unreachable (${down})`;
     return [
       figure({ ...base, value: '—', baseline: '—', ratio: '—', target: '—', pass: null, note, numbers: {} }),
@@ -127,8 +119,6 @@ export async function run({ quick = false } = {}) {
     ];
   } finally {
     for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
-    const { Redis } = await import('ioredis');
-    const redis = new Redis(REDIS_URL);
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);
     redis.disconnect();

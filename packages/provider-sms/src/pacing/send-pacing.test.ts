@@ -1,36 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isSmsError, SmsError } from '../errors.js';
-import {
-  createSmsSender,
-  type SmsSenderClock,
-  type SmsSenderEvent,
-  type SmsSenderOptions,
-} from '../sender.js';
+import { FakeClock } from '../fake-clock.js';
+import { createSmsSender, type SmsSenderEvent, type SmsSenderOptions } from '../sender.js';
 import type { SmsMessage, SmsProvider, SmsProviderName } from '../types.js';
 import type { SmsPacingSender } from './sender-key.js';
-
-/** A clock whose timers fire only through `advance()` (auto = false) or, earliest first, once the loop is idle. */
-class TestClock implements SmsSenderClock {
-  t = 1_000_000;
-  #id = 0;
-  readonly timers = new Map<number, { at: number; fn: () => void }>();
-  constructor(readonly auto: boolean) {}
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number): unknown => {
-    const id = ++this.#id;
-    this.timers.set(id, { at: this.t + ms, fn });
-    if (this.auto) setImmediate(() => this.#fireNext());
-    return id;
-  };
-  clearTimeout = (h: unknown): void => void this.timers.delete(h as number);
-  #fireNext() {
-    const next = [...this.timers].sort((x, y) => x[1].at - y[1].at)[0];
-    if (!next) return;
-    this.timers.delete(next[0]);
-    this.t = Math.max(this.t, next[1].at);
-    next[1].fn();
-  }
-}
 
 const TOLL_FREE: SmsPacingSender = {
   key: 'twilio:AC00000000000000000000000000000001:+18005550100',
@@ -46,7 +19,7 @@ const MSG91: SmsPacingSender = { key: 'msg91:0123456789abcdef', kind: 'msg91' };
 function pacedProvider(
   name: SmsProviderName,
   pacingSender: SmsPacingSender,
-  clock: TestClock,
+  clock: FakeClock,
   fail?: () => SmsError | undefined,
 ) {
   const sentAt: number[] = [];
@@ -72,7 +45,7 @@ function pacedProvider(
 }
 
 function setup(sender: SmsPacingSender, opts: Partial<SmsSenderOptions> = {}, auto = true) {
-  const clock = new TestClock(auto);
+  const clock = new FakeClock(auto);
   const provider = pacedProvider('twilio', sender, clock);
   const events: SmsSenderEvent[] = [];
   const sms = createSmsSender({
@@ -131,12 +104,7 @@ describe('createSmsSender({ pacing }) in one process', () => {
     const later = settle(sms.send('t1', msg('no validity')));
     for (let i = 0; i < 6; i++) {
       await new Promise((r) => setImmediate(r));
-      clock.t += 1000;
-      for (const [id, timer] of [...clock.timers].sort((x, y) => x[1].at - y[1].at)) {
-        if (timer.at > clock.t) break;
-        clock.timers.delete(id);
-        timer.fn();
-      }
+      clock.advance(1000);
     }
     const results = await Promise.all(burst);
     expect(results.map((r) => r.ok)).toEqual([true, true, true, true, false, false]);
@@ -188,8 +156,7 @@ describe('createSmsSender({ pacing }) in one process', () => {
     const third = sms.send('t1', msg());
     await new Promise((r) => setImmediate(r));
     expect(events.filter((e) => e.pacing === 'wait').map((e) => e.delayMs)).toEqual([1000, 1000]);
-    clock.t += 1000;
-    for (const [, timer] of clock.timers) timer.fn();
+    clock.advance(1000);
     await third;
     expect(provider.sentAt).toHaveLength(2);
   });
@@ -203,7 +170,7 @@ describe('createSmsSender({ pacing }) in one process', () => {
   });
 
   it('a refused tenant message is not retried and fails over to the platform MSG91 sender, paced there', async () => {
-    const clock = new TestClock(true);
+    const clock = new FakeClock(true);
     const tenant = pacedProvider('twilio', LONG_CODE, clock);
     const platform = pacedProvider('msg91', MSG91, clock);
     const events: SmsSenderEvent[] = [];
@@ -236,7 +203,7 @@ describe('createSmsSender({ pacing }) in one process', () => {
   });
 
   it('a retry reserves a new slot; a not-sent attempt gives its slot back, a maybe-sent one keeps it', async () => {
-    const clock = new TestClock(true);
+    const clock = new FakeClock(true);
     const failures: SmsError[] = [
       new SmsError({ code: 'network', outcome: 'not_sent', retryable: true, message: 'refused' }),
       new SmsError({ code: 'timeout', outcome: 'unknown', retryable: false, message: 'timed out' }),
