@@ -241,6 +241,23 @@ describe('createSmsSender({ pacing }) in one process', () => {
     expect(provider.sentAt.slice(2).map((t) => t - t1)).toEqual([500, 600]);
   });
 
+  it('an override that throws or returns a bad rate fails the send as invalid_config, not_sent, nothing sent', async () => {
+    const { sms, provider } = setup(LONG_CODE, {
+      pacing: {
+        overrides: (tenantId) => {
+          if (tenantId === 'boom') throw new Error('config lookup failed');
+          return -1;
+        },
+      },
+    });
+    await expect(sms.send('boom', msg())).rejects.toMatchObject({
+      code: 'invalid_config',
+      outcome: 'not_sent',
+    });
+    await expect(sms.send('t1', msg())).rejects.toThrow('pacing.overrides() result');
+    expect(provider.sentAt).toEqual([]);
+  });
+
   it('by default widens each slot by 25 ms per second of traffic (delivery jitter tolerance)', async () => {
     const { sms, provider, t0 } = setup(LONG_CODE, { pacing: {} });
     await Promise.all([1, 2, 3].map(() => sms.send('t1', msg())));

@@ -140,7 +140,12 @@ export function createSendPacing(options: SmsPacingOptions, now: () => number): 
       : createMemoryPacingStore(now);
 
   const rateOf = (tenantId: string, sender: SmsPacingSender): number => {
-    const custom = overrides?.(tenantId, sender);
+    let custom: unknown;
+    try {
+      custom = overrides?.(tenantId, sender);
+    } catch {
+      throw invalid('overrides', `threw for tenant ${JSON.stringify(tenantId)}; nothing was sent`);
+    }
     return custom === undefined ? rates[sender.kind] : checkRate(custom, 'overrides() result');
   };
 
