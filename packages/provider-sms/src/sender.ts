@@ -465,6 +465,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
       };
       let t0 = clock.now();
       let slot: PacedSlot | undefined;
+      let called = false; // a failure before the call (pacing, its store) says nothing about the provider
       try {
         if (ctl.signal.aborted) throw stopError('before the provider was called');
         slot = await pacing?.pace(provider, {
@@ -480,6 +481,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
             emit({ type: 'pacing', attempt: attemptNo, provider: name, source, sender: sender.key, ...ev }),
         });
         t0 = clock.now();
+        called = true;
         const result = await provider.send(snapshot, { signal: ctl.signal });
         const durationMs = clock.now() - t0;
         recordVerdict('success');
@@ -488,7 +490,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
       } catch (e) {
         const durationMs = clock.now() - t0;
         let error = toSmsError(e, 'send', name);
-        recordVerdict(circuitVerdict(error));
+        recordVerdict(called ? circuitVerdict(error) : 'neutral');
         if (slot && error.outcome === 'not_sent') await slot.release(); // nothing went out: free the slot
         if (isPacingRefusal(error)) {
           recordAttempt(0, error, false, true);

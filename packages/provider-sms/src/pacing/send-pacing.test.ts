@@ -258,6 +258,28 @@ describe('createSmsSender({ pacing }) in one process', () => {
     expect(provider.sentAt).toEqual([]);
   });
 
+  it("a pacing store failure is not the provider's: it never opens the circuit", async () => {
+    const clock = new FakeClock(true);
+    const provider = pacedProvider('twilio', LONG_CODE, clock);
+    const redis = { evalsha: async () => Promise.reject(new Error('ECONNREFUSED')), eval: async () => [] };
+    const events: SmsSenderEvent[] = [];
+    const sms = createSmsSender({
+      resolver: { resolve: async () => ({ provider, source: 'tenant' }) },
+      clock,
+      retry: false,
+      circuitBreaker: { failureThreshold: 1 },
+      onEvent: (e) => events.push(e),
+      pacing: { redis },
+    });
+    for (let i = 0; i < 3; i++)
+      await expect(sms.send('t1', msg())).rejects.toMatchObject({
+        code: 'provider_unavailable',
+        outcome: 'not_sent',
+      });
+    expect(events.filter((e) => e.type === 'circuit')).toEqual([]);
+    expect(provider.sentAt).toEqual([]);
+  });
+
   it('by default widens each slot by 25 ms per second of traffic (delivery jitter tolerance)', async () => {
     const { sms, provider, t0 } = setup(LONG_CODE, { pacing: {} });
     await Promise.all([1, 2, 3].map(() => sms.send('t1', msg())));
