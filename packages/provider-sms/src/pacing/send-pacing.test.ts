@@ -3,6 +3,7 @@ import { isSmsError, SmsError } from '../errors.js';
 import { FakeClock } from '../fake-clock.js';
 import { createSmsSender, type SmsSenderEvent, type SmsSenderOptions } from '../sender.js';
 import type { SmsMessage, SmsProvider, SmsProviderName } from '../types.js';
+import { createSendPacing } from './send-pacing.js';
 import type { SmsPacingSender } from './sender-key.js';
 
 const TOLL_FREE: SmsPacingSender = {
@@ -278,6 +279,40 @@ describe('createSmsSender({ pacing }) in one process', () => {
       });
     expect(events.filter((e) => e.type === 'circuit')).toEqual([]);
     expect(provider.sentAt).toEqual([]);
+  });
+
+  it('a message whose validity passed (e.g. during retries) is refused even when a slot is free', async () => {
+    const clock = new FakeClock(true);
+    const provider = pacedProvider(
+      'twilio',
+      LONG_CODE,
+      clock,
+      () =>
+        new SmsError({
+          code: 'rate_limited',
+          outcome: 'not_sent',
+          retryable: true,
+          retryAfterMs: 2000,
+          message: '429',
+        }),
+    );
+    const sms = createSmsSender({
+      resolver: { resolve: async () => ({ provider, source: 'tenant' }) },
+      clock,
+      pacing: {},
+    });
+    const e = await sms.send('t1', msg('otp', { validityPeriodSec: 1 })).catch((x: SmsError) => x);
+    expect(e).toMatchObject({ code: 'sender_queue_full', outcome: 'not_sent' });
+    expect(e.attempts?.map((a) => a.code)).toEqual(['rate_limited', 'sender_queue_full']);
+  });
+
+  it('a scheduled message (sendAt) takes no slot of the current queue', async () => {
+    const pacing = createSendPacing({}, () => 0);
+    const ctx = { tenantId: 't1', startedAt: 0, sleep: async () => {}, onPacing: () => {} };
+    const message = { ...msg(), sendAt: new Date(3_600_000) };
+    const provider = pacedProvider('twilio', LONG_CODE, new FakeClock(true));
+    expect(await pacing.pace(provider, { ...ctx, message })).toBeUndefined();
+    expect(await pacing.snapshot()).toEqual([]);
   });
 
   it('by default widens each slot by 25 ms per second of traffic (delivery jitter tolerance)', async () => {

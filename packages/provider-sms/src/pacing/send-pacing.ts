@@ -156,8 +156,8 @@ export function createSendPacing(options: SmsPacingOptions, now: () => number): 
     const v = ctx.message.validityPeriodSec;
     if (typeof v === 'number' && Number.isFinite(v) && v > 0) {
       const left = ctx.startedAt + v * 1000 - t;
-      if (left < bound.maxWaitMs)
-        bound = { maxWaitMs: Math.max(0, left), why: `the message's validity (${v} s)` };
+      // Negative once the validity has passed (e.g. during retries): even a free slot is refused then.
+      if (left < bound.maxWaitMs) bound = { maxWaitMs: left, why: `the message's validity (${v} s)` };
     }
     if (ctx.deadlineAt !== undefined && ctx.deadlineAt - t < bound.maxWaitMs)
       bound = { maxWaitMs: Math.max(0, ctx.deadlineAt - t), why: 'the send deadline' };
@@ -168,7 +168,8 @@ export function createSendPacing(options: SmsPacingOptions, now: () => number): 
     snapshot: () => store.snapshot(),
     async pace(provider, ctx) {
       const sender = pacingSenderOf(provider);
-      if (!sender) return undefined;
+      // A scheduled message leaves the provider at `sendAt`, not now: it takes no slot of the current queue.
+      if (!sender || ctx.message.sendAt !== undefined) return undefined;
       const segmentsPerSecond = rateOf(ctx.tenantId, sender);
       const segments = await countSegments(ctx.message.body).then(
         (s) => s.segments,
