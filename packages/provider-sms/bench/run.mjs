@@ -18,6 +18,7 @@ export const FIGURES = {
   'resolve-cached': () => import('./resolve-cached.mjs'),
   'resolve-uncached': () => import('./resolve-uncached.mjs'),
   heap: () => import('./heap.mjs'),
+  pacing: () => import('./pacing.mjs'),
 };
 
 /** Runs the named figures (all by default) one after another; resolves the rows. */

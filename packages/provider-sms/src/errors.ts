@@ -38,6 +38,8 @@ export interface SmsAttempt {
   failover?: boolean;
   /** True when the circuit was open and the provider was not called. */
   circuitOpen?: boolean;
+  /** True when pacing refused the message (`sender_queue_full`) and the provider was not called. */
+  paced?: boolean;
 }
 
 /** Constructor options of `SmsError`; `retryable` and `outcome` default from the code. */

@@ -62,6 +62,22 @@ export {
 } from './message-limits.js';
 export type { MigrateOptions } from './migrate.js';
 export { migrate } from './migrate.js';
+// Per-sender pacing (createSmsSender({ pacing }))
+export type {
+  SmsPacingRequest,
+  SmsPacingReservation,
+  SmsPacingState,
+  SmsPacingStore,
+} from './pacing/pacing-store.js';
+export type { RedisPacingStoreOptions, SmsPacingRedis } from './pacing/redis-pacing-store.js';
+export { createRedisPacingStore } from './pacing/redis-pacing-store.js';
+export type { SmsPacingOptions, SmsSenderPacing } from './pacing/send-pacing.js';
+export {
+  DEFAULT_JITTER_TOLERANCE_MS,
+  DEFAULT_MAX_QUEUE_DELAY_MS,
+  DEFAULT_PACING_RATES,
+} from './pacing/send-pacing.js';
+export type { SmsPacedProvider, SmsPacingSender, SmsSenderKind } from './pacing/sender-key.js';
 export { MSG91_API_BASE_URL, Msg91Provider } from './providers/msg91.js';
 export type { TwilioFailure } from './providers/twilio.js';
 export { mapTwilioError, TWILIO_ERROR_CODES, TwilioProvider } from './providers/twilio.js';

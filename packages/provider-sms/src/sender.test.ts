@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isSmsError, SmsError, type SmsErrorCode } from './errors.js';
+import { FakeClock } from './fake-clock.js';
 import { maskPhone } from './message.js';
 import type { SmsProviderResolution } from './resolver.js';
 import {
@@ -10,7 +11,6 @@ import {
   createSmsSender,
   DEFAULT_RETRY,
   FAILOVER_CODES,
-  type SmsSenderClock,
   type SmsSenderEvent,
   type SmsSenderOptions,
 } from './sender.js';
@@ -18,42 +18,6 @@ import type { Logger, SmsMessage, SmsProvider, SmsProviderName, SmsSendResult } 
 
 // ---------------------------------------------------------------------------------------------------------------
 // Test doubles
-
-/** A fake clock whose timers fire (earliest first) when the event loop is otherwise idle. */
-class FakeClock implements SmsSenderClock {
-  t = 1_700_000_000_000;
-  #id = 0;
-  readonly timers = new Map<number, { at: number; fn: () => void }>();
-  /** auto = false: timers only fire through `advance()`. */
-  constructor(readonly auto = true) {}
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number): unknown => {
-    const id = ++this.#id;
-    this.timers.set(id, { at: this.t + ms, fn });
-    if (this.auto) setImmediate(() => this.#fireNext());
-    return id;
-  };
-  clearTimeout = (h: unknown): void => {
-    this.timers.delete(h as number);
-  };
-  advance(ms: number) {
-    this.t += ms;
-    if (this.auto) return;
-    for (const [id, timer] of [...this.timers].sort((x, y) => x[1].at - y[1].at)) {
-      if (timer.at > this.t) break;
-      this.timers.delete(id);
-      timer.fn();
-    }
-  }
-  #fireNext() {
-    let next: [number, { at: number; fn: () => void }] | undefined;
-    for (const e of this.timers) if (!next || e[1].at < next[1].at) next = e;
-    if (!next) return;
-    this.timers.delete(next[0]);
-    this.t = Math.max(this.t, next[1].at);
-    next[1].fn();
-  }
-}
 
 const MSG: SmsMessage = { to: '+14155552671', body: 'Your code is SECRET-BODY-4821' };
 

@@ -28,6 +28,14 @@ import {
 import { checkDurationMs } from './duration.js';
 import { isSmsError, type SmsAttempt, SmsError, type SmsErrorCode, type SmsOutcome } from './errors.js';
 import { maskPhone } from './message.js';
+import {
+  createSendPacing,
+  isPacingRefusal,
+  type PacedSlot,
+  type SendPacing,
+  type SmsPacingOptions,
+  type SmsSenderPacing,
+} from './pacing/send-pacing.js';
 import type {
   SmsFallbackReason,
   SmsProviderResolution,
@@ -74,14 +82,20 @@ export interface SmsSenderClock {
 
 /** A structured event for `onEvent` and the logger; it never holds a secret or a message body. */
 export interface SmsSenderEvent {
-  type: 'resolve' | 'attempt' | 'retry' | 'failover' | 'circuit' | 'give_up';
+  type: 'resolve' | 'attempt' | 'retry' | 'failover' | 'circuit' | 'give_up' | 'pacing';
   tenantId: string;
   /** 1-based number of the attempt the event belongs to. */
   attempt: number;
   provider?: SmsProviderName;
   source?: SmsProviderSource;
   /** resolve events: the resolver's fallback reason; give_up events: why retrying stopped. */
-  reason?: SmsFallbackReason | 'circuit_open' | 'attempts_exhausted' | 'retry_after_too_long' | 'deadline';
+  reason?:
+    | SmsFallbackReason
+    | 'circuit_open'
+    | 'attempts_exhausted'
+    | 'retry_after_too_long'
+    | 'deadline'
+    | 'sender_queue_full';
   stage?: 'resolve' | 'send';
   code?: SmsErrorCode;
   outcome?: SmsOutcome;
@@ -94,6 +108,11 @@ export interface SmsSenderEvent {
   previousState?: CircuitState;
   /** Recipient, masked: +1415*****71. */
   to?: string;
+  /** pacing events: the message waits for its slot (`delayMs`), or is refused (`retryAfterMs`). */
+  pacing?: 'wait' | 'refused';
+  /** pacing events: the paced sender (`twilio:<accountSid>:<from>`, `msg91:<key hash>`) and the message's segments. */
+  sender?: string;
+  segments?: number;
 }
 
 /** Options of `createSmsSender`. */
@@ -114,6 +133,8 @@ export interface SmsSenderOptions {
   clock?: SmsSenderClock;
   /** Random source in [0, 1) for the jitter; default Math.random. */
   random?: () => number;
+  /** Per-sender pacing in segments per second (design §12); off unless given. */
+  pacing?: SmsPacingOptions;
 }
 
 /** Per-send options. */
@@ -143,6 +164,8 @@ export interface SmsSenderResult {
 export interface SmsSender {
   /** Sends one message for a tenant; throws `SmsError` with `attempts` on failure. */
   send(tenantId: string, message: SmsMessage, options?: SmsSenderSendOptions): Promise<SmsSenderResult>;
+  /** Pacing state (each sender's queue delay and rate); present when `pacing` is given. */
+  readonly pacing?: SmsSenderPacing;
 }
 
 /** Codes that fail over (when the outcome is not_sent and the provider came from the tenant's config). */
@@ -236,7 +259,9 @@ function toSmsError(e: unknown, stage: 'resolve' | 'send', provider?: SmsProvide
   });
 }
 
-type CallResult = { ok: true; result: SmsSendResult } | { ok: false; error: SmsError; circuitOpen: boolean };
+type CallResult =
+  | { ok: true; result: SmsSendResult }
+  | { ok: false; error: SmsError; circuitOpen: boolean; paced?: true };
 
 /** Creates the dispatch-facing sender: resolve → send with retries, circuit breaker and optional failover. */
 export function createSmsSender(options: SmsSenderOptions): SmsSender {
@@ -262,12 +287,17 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
     options.circuitBreaker === false
       ? undefined
       : createCircuitBreakerRegistry(options.circuitBreaker ?? {}, () => clock.now());
+  const pacing: SendPacing | undefined =
+    options.pacing === undefined ? undefined : createSendPacing(options.pacing, () => clock.now());
 
   const log = (ev: SmsSenderEvent) => {
     if (!logger) return;
     const failed = ev.code !== undefined;
     const level: keyof Logger =
-      ev.type === 'failover' || ev.type === 'give_up' || (ev.type === 'circuit' && ev.state === 'open')
+      ev.type === 'failover' ||
+      ev.type === 'give_up' ||
+      (ev.type === 'circuit' && ev.state === 'open') ||
+      ev.pacing === 'refused'
         ? 'warn'
         : ev.type === 'retry' || ev.type === 'circuit' || failed
           ? 'info'
@@ -401,10 +431,11 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
       };
       const name = provider.name;
       // One attempt of this call: recorded on the result/error and reported as an 'attempt' event.
-      const recordAttempt = (durationMs: number, error?: SmsError, circuitOpen = false) => {
+      const recordAttempt = (durationMs: number, error?: SmsError, circuitOpen = false, paced = false) => {
         const outcome = error ? { code: error.code, outcome: error.outcome } : {};
         const a: SmsAttempt = { stage: 'send', provider: name, ...outcome, durationMs };
         if (circuitOpen) a.circuitOpen = true;
+        if (paced) a.paced = true;
         if (isFailover) a.failover = true;
         attempts.push(a);
         emit({
@@ -432,9 +463,25 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
         breaker.record(permit, verdict);
         circuitChange(previous);
       };
-      const t0 = clock.now();
+      let t0 = clock.now();
+      let slot: PacedSlot | undefined;
+      let called = false; // a failure before the call (pacing, its store) says nothing about the provider
       try {
         if (ctl.signal.aborted) throw stopError('before the provider was called');
+        slot = await pacing?.pace(provider, {
+          tenantId,
+          message: snapshot,
+          startedAt,
+          ...(deadlineAt !== undefined ? { deadlineAt } : {}),
+          sleep: (ms) =>
+            abortableSleep(ms, ctl.signal, clock).catch(() => {
+              throw stopError('while waiting for a pacing slot');
+            }),
+          onPacing: ({ sender, ...ev }) =>
+            emit({ type: 'pacing', attempt: attemptNo, provider: name, source, sender: sender.key, ...ev }),
+        });
+        t0 = clock.now();
+        called = true;
         const result = await provider.send(snapshot, { signal: ctl.signal });
         const durationMs = clock.now() - t0;
         recordVerdict('success');
@@ -443,7 +490,12 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
       } catch (e) {
         const durationMs = clock.now() - t0;
         let error = toSmsError(e, 'send', name);
-        recordVerdict(circuitVerdict(error));
+        recordVerdict(called ? circuitVerdict(error) : 'neutral');
+        if (slot && error.outcome === 'not_sent') await slot.release(); // nothing went out: free the slot
+        if (isPacingRefusal(error)) {
+          recordAttempt(0, error, false, true);
+          return { ok: false, error, circuitOpen: false, paced: true };
+        }
         if (deadlineHit && error.code === 'aborted') {
           error = new SmsError({
             code: 'timeout',
@@ -461,6 +513,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
     let resolution: SmsProviderResolution | undefined;
     let lastError: SmsError | undefined;
     let lastCircuitOpen = false;
+    let lastPaced = false;
     try {
       for (;;) {
         attemptNo++;
@@ -501,6 +554,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
             });
             lastError = error;
             lastCircuitOpen = false;
+            lastPaced = false;
           }
         }
         if (resolution) {
@@ -517,11 +571,17 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
           }
           lastError = r.error;
           lastCircuitOpen = r.circuitOpen;
+          lastPaced = r.paced === true;
         }
 
         const err = lastError as SmsError;
         const giveUp = (
-          why: 'circuit_open' | 'attempts_exhausted' | 'retry_after_too_long' | 'deadline',
+          why:
+            | 'circuit_open'
+            | 'attempts_exhausted'
+            | 'retry_after_too_long'
+            | 'deadline'
+            | 'sender_queue_full',
           extra: Partial<SmsSenderEvent> = {},
         ) => {
           emit({
@@ -538,6 +598,11 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
         if (!err.retryable || err.outcome !== 'not_sent' || ctl.signal.aborted) break;
         if (lastCircuitOpen) {
           giveUp('circuit_open');
+          break;
+        }
+        // Waiting out a refused slot would be queueing past the bound pacing refused it for: give up (or fail over).
+        if (lastPaced) {
+          giveUp('sender_queue_full');
           break;
         }
         if (attemptNo >= policy.maxAttempts) {
@@ -622,5 +687,5 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
     }
   }
 
-  return { send };
+  return pacing ? { send, pacing: { snapshot: () => pacing.snapshot() } } : { send };
 }

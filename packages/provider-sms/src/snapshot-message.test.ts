@@ -75,7 +75,13 @@ describe('snapshotMessage', () => {
     const reads: string[] = [];
     const vars = { otp: '4821' };
     const msg = new Proxy(
-      { to: TO, body: 'hi', template: { id: 't1', variables: vars }, reference: 'notif-1' },
+      {
+        to: TO,
+        body: 'hi',
+        template: { id: 't1', variables: vars },
+        reference: 'notif-1',
+        validityPeriodSec: 300,
+      },
       {
         get(t, key) {
           reads.push(String(key));
@@ -90,6 +96,7 @@ describe('snapshotMessage', () => {
       body: 'hi',
       template: { id: 't1', variables: { otp: '4821' } },
       reference: 'notif-1',
+      validityPeriodSec: 300,
     });
     expect(
       Object.isFrozen(snap) && Object.isFrozen(snap.template) && Object.isFrozen(snap.template?.variables),

@@ -8,6 +8,8 @@ export const ACCOUNT_SID_RE = /^AC[0-9a-fA-F]{32}$/;
 /** Twilio Messaging Service SID: "MG" + 32 hex. */
 export const MESSAGING_SERVICE_SID_RE = /^MG[0-9a-fA-F]{32}$/;
 /** Alphanumeric sender id: 1–11 letters, digits or spaces, at least one letter. */
+/** A Twilio short code: 5 or 6 digits. */
+export const SHORT_CODE_RE = /^[0-9]{5,6}$/;
 export const ALPHANUMERIC_SENDER_RE = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
 
 /** A tenant's Twilio credentials and sender (stored encrypted). */
@@ -51,8 +53,12 @@ export const twilioConfigSchema = lazySchema<TwilioConfig>(() =>
     fromNumber: z.string().check(
       z.trim(),
       z.refine(
-        (v) => E164_RE.test(v) || MESSAGING_SERVICE_SID_RE.test(v) || ALPHANUMERIC_SENDER_RE.test(v),
-        'must be an E.164 number (+14155552671), a Messaging Service SID (MG…) or an alphanumeric sender id (1–11 characters)',
+        (v) =>
+          E164_RE.test(v) ||
+          MESSAGING_SERVICE_SID_RE.test(v) ||
+          SHORT_CODE_RE.test(v) ||
+          ALPHANUMERIC_SENDER_RE.test(v),
+        'must be an E.164 number (+14155552671), a Messaging Service SID (MG…), a short code (5–6 digits) or an alphanumeric sender id (1–11 characters)',
       ),
     ),
   }),

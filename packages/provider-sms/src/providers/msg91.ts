@@ -2,6 +2,7 @@ import { type Msg91Config, msg91ConfigSchema, parseConfig } from '../config/sche
 import { isSmsError, redactSecrets, SmsError, type SmsErrorCode } from '../errors.js';
 import { type HttpResponse, httpRequest, parseRetryAfter, parseTransportOptions } from '../http.js';
 import { checkMessage } from '../message.js';
+import { msg91PacingSender, type SmsPacingSender } from '../pacing/sender-key.js';
 import { snapshotMessage } from '../snapshot-message.js';
 import type {
   Logger,
@@ -224,6 +225,7 @@ export class Msg91Provider implements SmsProvider {
   readonly #baseUrl: string;
   readonly #timeoutMs: number;
   readonly #logger: Logger | undefined;
+  #pacingSender: SmsPacingSender | undefined;
 
   /** Validates the config and options; throws `SmsError('invalid_config')` naming the bad field. */
   constructor(config: Msg91Config, options: ProviderOptions = {}) {
@@ -234,6 +236,12 @@ export class Msg91Provider implements SmsProvider {
     this.#baseUrl = transport.baseUrl;
     this.#timeoutMs = transport.timeoutMs;
     this.#logger = options?.logger;
+  }
+
+  /** The sender pacing counts against: this MSG91 account, keyed by a hash prefix of its auth key (never the key). */
+  get pacingSender(): SmsPacingSender {
+    this.#pacingSender ??= msg91PacingSender(this.#authKey);
+    return this.#pacingSender;
   }
 
   /** Values that must never appear in an error: the key as-is and in both URL encodings. */

@@ -157,8 +157,9 @@ describe('TwilioProvider (SDK mocked)', () => {
 
   it.each([
     [{ ...config, accountSid: 'XX123' }, 'config.accountSid'],
-    [{ ...config, authToken: 'short' }, 'config.authToken'],
-    [{ ...config, fromNumber: '12345' }, 'config.fromNumber'],
+    [{ ...config, authToken: 'tiny1' }, 'config.authToken'],
+    [{ ...config, fromNumber: '1234' }, 'config.fromNumber'],
+    [{ ...config, fromNumber: '1234567' }, 'config.fromNumber'],
     [{ accountSid: SID, fromNumber: FROM }, 'config.authToken'],
   ])('rejects an invalid config naming the field (%#)', (bad, field) => {
     let err: unknown;
@@ -172,7 +173,7 @@ describe('TwilioProvider (SDK mocked)', () => {
     expect(e.code).toBe('invalid_config');
     expect(e.message).toContain(field);
     expect(`${e.message}${JSON.stringify(e)}`).not.toContain(TOKEN);
-    expect(`${e.message}${JSON.stringify(e)}`).not.toContain('short');
+    expect(`${e.message}${JSON.stringify(e)}`).not.toContain('tiny1');
   });
 
   it('rejects bad options (apiBaseUrl, timeoutMs)', () => {

@@ -9,6 +9,7 @@ import {
 import { SmsError } from '../errors.js';
 import { basicAuth, transportError } from '../http.js';
 import { checkMessage, maskPhone } from '../message.js';
+import { type SmsPacingSender, twilioPacingSender } from '../pacing/sender-key.js';
 import { snapshotMessage } from '../snapshot-message.js';
 import type {
   Logger,
@@ -111,6 +112,11 @@ export class TwilioProvider implements SmsProvider {
   /** The tenant's Account SID (not a secret). The auth token is never exposed. */
   get accountSid(): string {
     return this.#accountSid;
+  }
+
+  /** The sender pacing counts against: this account and its From number or Messaging Service (no secret). */
+  get pacingSender(): SmsPacingSender {
+    return twilioPacingSender(this.#accountSid, this.#from);
   }
 
   /** Sends one message (status 'scheduled' for a `sendAt`); resolves with Twilio's SID and status, or throws a mapped `SmsError`. */
