@@ -50,8 +50,9 @@ export async function openWorld(twilioOptions: TwilioEmulatorOptions = { statusC
   const twilioOptionsForProviders = { apiBaseUrl: twilio.url };
   const service = createSmsConfigService({ store, cipher, twilioOptions: twilioOptionsForProviders });
   /** Saves (and verifies) a tenant's Twilio config against the emulator. */
-  const addTenant = async (id: string, authToken = twilio.authToken) => {
-    await service.saveTwilioConfig(id, { accountSid: twilio.accountSid, authToken, fromNumber: TWILIO_VALID_FROM });
+  const addTenant = async (id: string, account: { accountSid: string; authToken: string } = twilio) => {
+    const { accountSid, authToken } = account;
+    return service.saveTwilioConfig(id, { accountSid, authToken, fromNumber: TWILIO_VALID_FROM });
   };
   const close = async () => {
     await Promise.allSettled([twilio.close(), msg91.close()]);
