@@ -1,18 +1,19 @@
 // Issue 13, items 6–10 and 20 (reliability): the original reproductions, re-run against the BUILT public entries.
-import { createServer } from 'node:net';
+
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  createPostgresConfigStore,
+  createSmsConfigService,
   createSmsProviderResolver,
   createSmsSender,
   DataDirLockedError,
   isSmsError,
   openDatabase,
-  createPostgresConfigStore,
-  createSmsConfigService,
-  TwilioProvider,
   type SmsMessage,
+  TwilioProvider,
 } from '@leadmetrics/provider-sms';
 import { TWILIO_VALID_FROM } from '@leadmetrics/provider-sms/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +41,11 @@ describe('item 6: durations past setTimeout’s limit', () => {
     const err = await rejection(
       () =>
         new TwilioProvider(
-          { accountSid: world.twilio.accountSid, authToken: world.twilio.authToken, fromNumber: TWILIO_VALID_FROM },
+          {
+            accountSid: world.twilio.accountSid,
+            authToken: world.twilio.authToken,
+            fromNumber: TWILIO_VALID_FROM,
+          },
           { apiBaseUrl: world.twilio.url, timeoutMs: 2 ** 31 },
         ),
     );
@@ -65,7 +70,9 @@ describe('item 6: durations past setTimeout’s limit', () => {
     const tenant = tenantId('t6');
     await world.addTenant(tenant);
     const before = world.twilio.received;
-    const err = await rejection(createSmsSender({ resolver }).send(tenant, { to: TO, body: 'x' }, { deadlineMs: 2 ** 31 }));
+    const err = await rejection(
+      createSmsSender({ resolver }).send(tenant, { to: TO, body: 'x' }, { deadlineMs: 2 ** 31 }),
+    );
     expect(err).toMatchObject({ code: 'invalid_config', outcome: 'not_sent' });
     expect(err.message).toContain('deadlineMs');
     expect(world.twilio.received).toBe(before);
@@ -113,7 +120,10 @@ describe('item 8: the config service and store throw typed errors', () => {
   it('item 8: database down (connection refused) → SmsError, never a raw ECONNREFUSED or the password', async () => {
     const port = await closedPort();
     const attempt = async () => {
-      const db = await openDatabase({ databaseUrl: `postgres://postgres:s3cret-pw@127.0.0.1:${port}/test`, connectTimeoutMs: 2_000 });
+      const db = await openDatabase({
+        databaseUrl: `postgres://postgres:s3cret-pw@127.0.0.1:${port}/test`,
+        connectTimeoutMs: 2_000,
+      });
       try {
         const store = createPostgresConfigStore(db.db);
         await createSmsConfigService({ store, cipher: world.cipher }).get('tenant-1');
@@ -131,8 +141,12 @@ describe('item 8: the config service and store throw typed errors', () => {
     const db = await openDatabase();
     const store = createPostgresConfigStore(db.db);
     await db.close();
-    expect(isSmsError(await rejection(store.get({ tenantId: 'x', provider: 'twilio', channel: 'sms' })))).toBe(true);
-    expect(isSmsError(await rejection(createSmsConfigService({ store, cipher: world.cipher }).get('x')))).toBe(true);
+    expect(
+      isSmsError(await rejection(store.get({ tenantId: 'x', provider: 'twilio', channel: 'sms' }))),
+    ).toBe(true);
+    expect(
+      isSmsError(await rejection(createSmsConfigService({ store, cipher: world.cipher }).get('x'))),
+    ).toBe(true);
   });
 });
 
@@ -169,8 +183,16 @@ describe('item 9: tenant ids are checked at every entry point', () => {
   it('item 9: tenant-\\uD800 and tenant-\\uDFFF no longer collapse into one row', async () => {
     const ok = tenantId('t9');
     await world.addTenant(ok);
-    await rejection(world.service.saveTwilioConfig(`${ok}\uD800`, { accountSid: world.twilio.accountSid, authToken: world.twilio.authToken, fromNumber: TWILIO_VALID_FROM }));
-    expect(await world.store.get({ tenantId: `${ok}\uFFFD`, provider: 'twilio', channel: 'sms' })).toBeUndefined();
+    await rejection(
+      world.service.saveTwilioConfig(`${ok}\uD800`, {
+        accountSid: world.twilio.accountSid,
+        authToken: world.twilio.authToken,
+        fromNumber: TWILIO_VALID_FROM,
+      }),
+    );
+    expect(
+      await world.store.get({ tenantId: `${ok}\uFFFD`, provider: 'twilio', channel: 'sms' }),
+    ).toBeUndefined();
   });
 });
 
@@ -219,7 +241,10 @@ describe('item 10: a message is read once', () => {
   it.each([
     ['only control characters', { body: '\u0001\u0002\u0003' }],
     ['a lone surrogate', { body: 'code \uD800 1234' }],
-    ['a 5 MB template variable', { body: 'x', template: { variables: { otp: 'x'.repeat(5 * 1024 * 1024) } } }],
+    [
+      'a 5 MB template variable',
+      { body: 'x', template: { variables: { otp: 'x'.repeat(5 * 1024 * 1024) } } },
+    ],
     ['a 5 MB reference', { body: 'x', reference: 'r'.repeat(5 * 1024 * 1024) }],
   ])('item 10: %s → invalid_message, nothing sent', async (_name, fields) => {
     world.msg91.reset();
@@ -240,7 +265,9 @@ describe('item 20: one AbortSignal shared by many sends', () => {
     try {
       const signal = new AbortController().signal;
       const results = await Promise.all(
-        Array.from({ length: 50 }, () => sender.send(tenant, { to: TO, body: 'Your code is 4821' }, { signal })),
+        Array.from({ length: 50 }, () =>
+          sender.send(tenant, { to: TO, body: 'Your code is 4821' }, { signal }),
+        ),
       );
       expect(results).toHaveLength(50);
       await new Promise((r) => setImmediate(r));

@@ -34,7 +34,16 @@ const urlWithPassword = () => {
 // The key bytes as a Buffer prints them: JSON (a number array) and util.inspect (spaced hex).
 const KEY_JSON = [...KEY.subarray(0, 8)].join(',');
 const KEY_SPACED_HEX = [...KEY.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-const SECRETS = [KEY_B64, KEY.toString('hex'), KEY_JSON, KEY_SPACED_HEX, TWILIO_TOKEN, MSG91_KEY, DB_PASSWORD, MSG91_SECRET];
+const SECRETS = [
+  KEY_B64,
+  KEY.toString('hex'),
+  KEY_JSON,
+  KEY_SPACED_HEX,
+  TWILIO_TOKEN,
+  MSG91_KEY,
+  DB_PASSWORD,
+  MSG91_SECRET,
+];
 
 /** Every way a user prints an object: JSON.stringify and util.inspect (deep, hidden fields too). */
 function printed(value: unknown): string {
@@ -69,15 +78,18 @@ describe('secrets', () => {
   });
 
   // A pg pool connects at open: this reproduction needs the real server (trust auth ignores the password).
-  it.runIf(SERVER)('item 17: util.inspect(openDatabase(DATABASE_URL with a password)) shows no password', async () => {
-    const database = await openDatabase({ databaseUrl: urlWithPassword() });
-    try {
-      expectNoSecret('openDatabase', database);
-      expect(inspect(database)).not.toContain(DB_PASSWORD);
-    } finally {
-      await database.close();
-    }
-  });
+  it.runIf(SERVER)(
+    'item 17: util.inspect(openDatabase(DATABASE_URL with a password)) shows no password',
+    async () => {
+      const database = await openDatabase({ databaseUrl: urlWithPassword() });
+      try {
+        expectNoSecret('openDatabase', database);
+        expect(inspect(database)).not.toContain(DB_PASSWORD);
+      } finally {
+        await database.close();
+      }
+    },
+  );
 
   it('item 17: every public factory’s result redacts itself in toJSON and util.inspect', async () => {
     const cipher = createConfigCipher(parseKeyRing(`k1:${KEY_B64}`));
@@ -85,7 +97,11 @@ describe('secrets', () => {
     try {
       if (SERVER) expectNoSecret('openDatabase', database);
       const store = createPostgresConfigStore(database.db);
-      const twilio = new TwilioProvider({ accountSid: `AC${'1'.repeat(32)}`, authToken: TWILIO_TOKEN, fromNumber: '+15005550006' });
+      const twilio = new TwilioProvider({
+        accountSid: `AC${'1'.repeat(32)}`,
+        authToken: TWILIO_TOKEN,
+        fromNumber: '+15005550006',
+      });
       const msg91 = new Msg91Provider({ authKey: MSG91_KEY, templateId: 'tpl-1' });
       const fromEnv = createPlatformDefaultFromEnv({ MSG91_AUTH_KEY: MSG91_KEY, MSG91_TEMPLATE_ID: 'tpl-1' });
       const resolver = createSmsProviderResolver({ store, cipher, platformDefault: msg91 });
@@ -97,7 +113,12 @@ describe('secrets', () => {
         resolver,
         service: createSmsConfigService({ store, cipher, resolver }),
         sender: createSmsSender({ resolver, platformDefault: msg91, failover: 'platform-default' }),
-        webhooks: createStatusWebhookHandler({ store, cipher, msg91Secret: MSG91_SECRET, onEvent: () => undefined }),
+        webhooks: createStatusWebhookHandler({
+          store,
+          cipher,
+          msg91Secret: MSG91_SECRET,
+          onEvent: () => undefined,
+        }),
       };
       for (const [name, value] of Object.entries(results)) expectNoSecret(name, value);
     } finally {

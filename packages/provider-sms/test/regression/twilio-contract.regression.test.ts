@@ -1,6 +1,7 @@
 // Issue 13, items 1–5 (Twilio contract): the original reproductions, re-run against the BUILT public entries.
-import { createRequire } from 'node:module';
+
 import { request as httpRequest } from 'node:http';
+import { createRequire } from 'node:module';
 import {
   createSmsProviderResolver,
   createSmsSender,
@@ -31,13 +32,16 @@ describe('Twilio contract', () => {
     'https://hooks.example.com/a b',
     'https://hooks.example.com/café',
     'ftp://hooks.example.com/cb',
-  ])('item 1: statusCallbackUrl %j is refused at construction (invalid_config naming the option), nothing sent', async (url) => {
-    const before = world.twilio.requests.length;
-    const err = await rejection(() => provider({ statusCallbackUrl: url }));
-    expect(err).toMatchObject({ code: 'invalid_config' });
-    expect(err.message).toContain('statusCallbackUrl');
-    expect(world.twilio.requests.length).toBe(before);
-  });
+  ])(
+    'item 1: statusCallbackUrl %j is refused at construction (invalid_config naming the option), nothing sent',
+    async (url) => {
+      const before = world.twilio.requests.length;
+      const err = await rejection(() => provider({ statusCallbackUrl: url }));
+      expect(err).toMatchObject({ code: 'invalid_config' });
+      expect(err.message).toContain('statusCallbackUrl');
+      expect(world.twilio.requests.length).toBe(before);
+    },
+  );
 
   it('item 1: a trailing /, an upper-case host and :443 are accepted and sent normalized', async () => {
     world.twilio.reset();
@@ -80,12 +84,22 @@ describe('Twilio contract', () => {
       world.twilio.inject({ status: 201, json });
       const err = await rejection(sender.send(tenant, { to: TO, body: 'Your code is 4821' }));
       const row = TWILIO_ERROR_CODE_TABLE.find((r) => r.code === 30007);
-      expect(err).toMatchObject({ code: row?.smsCode, outcome: 'not_sent', retryable: false, messageId: sid });
+      expect(err).toMatchObject({
+        code: row?.smsCode,
+        outcome: 'not_sent',
+        retryable: false,
+        messageId: sid,
+      });
       expect(JSON.parse(JSON.stringify(err))).toMatchObject({ messageId: sid, outcome: 'not_sent' });
 
       world.twilio.inject({ status: 201, json: { sid, status, num_segments: '1', to: TO } });
       const noCode = await rejection(sender.send(tenant, { to: TO, body: 'Your code is 4821' }));
-      expect(noCode).toMatchObject({ code: 'unknown', outcome: 'not_sent', retryable: false, messageId: sid });
+      expect(noCode).toMatchObject({
+        code: 'unknown',
+        outcome: 'not_sent',
+        retryable: false,
+        messageId: sid,
+      });
     },
   );
 
@@ -104,7 +118,10 @@ describe('Twilio contract', () => {
 
   it('item 3: a delivery-failure code Twilio adds later maps conservatively (unknown, not retried)', async () => {
     const sid = `SM${'d'.repeat(32)}`;
-    world.twilio.inject({ status: 201, json: { sid, status: 'failed', error_code: 30999, num_segments: '1' } });
+    world.twilio.inject({
+      status: 201,
+      json: { sid, status: 'failed', error_code: 30999, num_segments: '1' },
+    });
     const err = await rejection(provider().send({ to: TO, body: 'hi' }));
     expect(err).toMatchObject({ code: 'unknown', retryable: false, messageId: sid });
   });
@@ -119,7 +136,10 @@ describe('Twilio contract', () => {
     const httpClient = {
       async request(o: { method: string; uri: string; username?: string; password?: string; data?: object }) {
         const u = new URL(o.uri);
-        const body = o.data && o.method.toUpperCase() !== 'GET' ? new URLSearchParams(o.data as Record<string, string>) : undefined;
+        const body =
+          o.data && o.method.toUpperCase() !== 'GET'
+            ? new URLSearchParams(o.data as Record<string, string>)
+            : undefined;
         const res = await fetch(`${base}${u.pathname}${u.search}`, {
           method: o.method.toUpperCase(),
           headers: {
@@ -131,7 +151,10 @@ describe('Twilio contract', () => {
         return { statusCode: res.status, body: await res.text(), headers: Object.fromEntries(res.headers) };
       },
     };
-    const client = twilioSdk(world.twilio.accountSid, world.twilio.authToken, { httpClient, autoRetry: false });
+    const client = twilioSdk(world.twilio.accountSid, world.twilio.authToken, {
+      httpClient,
+      autoRetry: false,
+    });
     const message = await client.messages.create({ from: TWILIO_VALID_FROM, to: TO, body: 'hi' });
     const before = world.twilio.requests.length;
     const outcome = await message.fetch().then(
@@ -173,7 +196,10 @@ describe('Twilio contract', () => {
         port: Number(port),
         method: 'POST',
         path: '/2010-04-01/Accounts/ACx/Messages.json',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': total * chunk.length },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': total * chunk.length,
+        },
       });
       req.on('response', (res) => {
         status = res.statusCode;

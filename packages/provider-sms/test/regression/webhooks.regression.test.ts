@@ -19,7 +19,10 @@ import { openWorld, tenantId } from './world.js';
 
 const ACC_A = createTwilioTestAccount('regress-a');
 const ACC_B = createTwilioTestAccount('regress-b');
-const ACC_A_NEW = { accountSid: ACC_A.accountSid, authToken: createTwilioTestAccount('regress-a2').authToken };
+const ACC_A_NEW = {
+  accountSid: ACC_A.accountSid,
+  authToken: createTwilioTestAccount('regress-a2').authToken,
+};
 const PUBLIC = 'https://hooks.example.com/sms';
 
 let world: Awaited<ReturnType<typeof openWorld>>;
@@ -99,7 +102,12 @@ interface Sent {
 }
 
 /** POSTs a form to the server at `path` (with optional headers), as Twilio would. */
-function post(port: number, path: string, form: URLSearchParams, headers: Record<string, string> = {}): Promise<Sent> {
+function post(
+  port: number,
+  path: string,
+  form: URLSearchParams,
+  headers: Record<string, string> = {},
+): Promise<Sent> {
   return new Promise((resolve, reject) => {
     const body = form.toString();
     const req = httpRequest(
@@ -108,7 +116,11 @@ function post(port: number, path: string, form: URLSearchParams, headers: Record
         port,
         path,
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+          ...headers,
+        },
       },
       (res) => {
         let text = '';
@@ -127,7 +139,12 @@ function post(port: number, path: string, form: URLSearchParams, headers: Record
 
 const sid = () => `SM${randomBytes(16).toString('hex')}`;
 const form = (account: { accountSid: string }, messageSid: string, status: string) =>
-  new URLSearchParams({ AccountSid: account.accountSid, MessageSid: messageSid, MessageStatus: status, To: '+14155552671' });
+  new URLSearchParams({
+    AccountSid: account.accountSid,
+    MessageSid: messageSid,
+    MessageStatus: status,
+    To: '+14155552671',
+  });
 
 /** A callback for `tenant` signed with `token` over the public URL of `tenant`'s route. */
 function signed(tenant: string, token: string, f: URLSearchParams) {
@@ -152,7 +169,8 @@ describe('webhooks', () => {
     const m = await mount();
     const nobody = tenantId('nobody');
     const statuses = new Set<number>();
-    for (let i = 0; i < 500; i++) statuses.add((await send(m, signed(nobody, ACC_A.authToken, form(ACC_A, sid(), 'sent')))).status);
+    for (let i = 0; i < 500; i++)
+      statuses.add((await send(m, signed(nobody, ACC_A.authToken, form(ACC_A, sid(), 'sent')))).status);
     expect([...statuses]).toEqual([403]);
     expect(m.reads()).toBeLessThanOrEqual(2);
   });
@@ -178,7 +196,12 @@ describe('webhooks', () => {
     const m = await mount({ unknownTenantCacheTtlMs: 600_000 });
     const late = tenantId('late');
     expect((await send(m, signed(late, ACC_A.authToken, form(ACC_A, sid(), 'sent')))).status).toBe(403);
-    await createSmsConfigService({ store: world.store, cipher: world.cipher, twilioOptions: world.twilioOptions, resolver: m.handler }).saveTwilioConfig(late, { ...ACC_A, fromNumber: '+15005550006' });
+    await createSmsConfigService({
+      store: world.store,
+      cipher: world.cipher,
+      twilioOptions: world.twilioOptions,
+      resolver: m.handler,
+    }).saveTwilioConfig(late, { ...ACC_A, fromNumber: '+15005550006' });
     expect((await send(m, signed(late, ACC_A.authToken, form(ACC_A, sid(), 'sent')))).status).toBe(200);
   });
 
@@ -200,18 +223,21 @@ describe('webhooks', () => {
   it.each([
     ['with publicBaseUrl', PUBLIC],
     ['without publicBaseUrl', undefined],
-  ])("item 13 (%s): Host: evil.example/hooks/twilio/B?x= on A's path never reaches B (refused 4xx)", async (_n, publicBaseUrl) => {
-    const m = await mount({ publicBaseUrl });
-    const host = `evil.example/hooks/twilio/${B}?x=`;
-    // The attacker signs with B's token over the URL the Host trick made of A's path.
-    const f = form(ACC_B, sid(), 'delivered');
-    const forged = computeTwilioSignature(ACC_B.authToken, `http://${host}/sms/twilio/${A}`, f);
-    const res = await post(m.port, `/sms/twilio/${A}`, f, { host, 'x-twilio-signature': forged });
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
-    expect(m.events).toEqual([]);
-    expect(m.reads()).toBe(0);
-  });
+  ])(
+    "item 13 (%s): Host: evil.example/hooks/twilio/B?x= on A's path never reaches B (refused 4xx)",
+    async (_n, publicBaseUrl) => {
+      const m = await mount({ publicBaseUrl });
+      const host = `evil.example/hooks/twilio/${B}?x=`;
+      // The attacker signs with B's token over the URL the Host trick made of A's path.
+      const f = form(ACC_B, sid(), 'delivered');
+      const forged = computeTwilioSignature(ACC_B.authToken, `http://${host}/sms/twilio/${A}`, f);
+      const res = await post(m.port, `/sms/twilio/${A}`, f, { host, 'x-twilio-signature': forged });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(m.events).toEqual([]);
+      expect(m.reads()).toBe(0);
+    },
+  );
 
   it("item 13: with publicBaseUrl the signed URL's origin is the public one, whatever the (bare) Host says", async () => {
     const m = await mount();
@@ -236,7 +262,8 @@ describe('webhooks', () => {
     const m = await mount();
     const s = signed(A, ACC_A.authToken, form(ACC_A, sid(), 'sent'));
     const token = `idem-${randomBytes(6).toString('hex')}`;
-    for (let i = 0; i < 3; i++) expect((await send(m, s, { 'i-twilio-idempotency-token': token })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await send(m, s, { 'i-twilio-idempotency-token': token })).status).toBe(200);
     expect(m.events).toHaveLength(1);
   });
 
@@ -248,6 +275,8 @@ describe('webhooks', () => {
     expect((await send(m, signed(tenant, ACC_A.authToken, form(ACC_A, sid(), 'sent')))).status).toBe(200);
     expect((await send(m, signed(tenant, ACC_A_NEW.authToken, form(ACC_A, sid(), 'sent')))).status).toBe(200);
     // once a callback validated with the new token, the previous one is dropped
-    expect((await send(m, signed(tenant, ACC_A.authToken, form(ACC_A, sid(), 'delivered')))).status).toBe(403);
+    expect((await send(m, signed(tenant, ACC_A.authToken, form(ACC_A, sid(), 'delivered')))).status).toBe(
+      403,
+    );
   });
 });

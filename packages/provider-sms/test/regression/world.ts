@@ -58,5 +58,16 @@ export async function openWorld(twilioOptions: TwilioEmulatorOptions = { statusC
     await Promise.allSettled([twilio.close(), msg91.close()]);
     await database.close();
   };
-  return { database, twilio, msg91, store, cipher, platformDefault, twilioOptions: twilioOptionsForProviders, service, addTenant, close };
+  return {
+    database,
+    twilio,
+    msg91,
+    store,
+    cipher,
+    platformDefault,
+    twilioOptions: twilioOptionsForProviders,
+    service,
+    addTenant,
+    close,
+  };
 }
