@@ -279,4 +279,18 @@ describe('webhooks', () => {
       403,
     );
   });
+  it('item 16: the rotation window is configurable: authTokenRotationWindowMs: 0 drops the previous token at once', async () => {
+    const tenant = tenantId('rot0');
+    const service = createSmsConfigService({
+      store: world.store,
+      cipher: world.cipher,
+      twilioOptions: world.twilioOptions,
+      authTokenRotationWindowMs: 0,
+    });
+    await service.saveTwilioConfig(tenant, { ...ACC_A, fromNumber: '+15005550006' });
+    await service.saveTwilioConfig(tenant, { ...ACC_A_NEW, fromNumber: '+15005550006' });
+    const m = await mount();
+    expect((await send(m, signed(tenant, ACC_A.authToken, form(ACC_A, sid(), 'sent')))).status).toBe(403);
+    expect((await send(m, signed(tenant, ACC_A_NEW.authToken, form(ACC_A, sid(), 'sent')))).status).toBe(200);
+  });
 });
