@@ -1,13 +1,11 @@
 // Issue 13, items 6–10 and 20 (reliability): the original reproductions, re-run against the BUILT public entries.
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createPostgresConfigStore,
   createSmsConfigService,
-  createSmsProviderResolver,
   createSmsSender,
   DataDirLockedError,
   isSmsError,
@@ -16,81 +14,67 @@ import {
   TwilioProvider,
 } from '@leadmetrics/provider-sms';
 import { TWILIO_VALID_FROM } from '@leadmetrics/provider-sms/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openWorld, rejection, tenantId } from './world.js';
+import { describe, expect, it } from 'vitest';
+import { closedPort, rejection, TO, tenantId, useWorld } from './world.js';
 
-let world: Awaited<ReturnType<typeof openWorld>>;
-beforeAll(async () => {
-  world = await openWorld();
-});
-afterAll(() => world?.close());
-
-const TO = '+14155552671';
-const resolverOf = (extra: Record<string, unknown> = {}) =>
-  createSmsProviderResolver({
-    store: world.store,
-    cipher: world.cipher,
-    platformDefault: world.platformDefault,
-    twilioOptions: world.twilioOptions,
-    ...extra,
-  });
+const world = useWorld();
 
 describe('item 6: durations past setTimeout’s limit', () => {
   it('item 6: timeoutMs: 2**31 is refused at construction (invalid_config naming it), nothing sent', async () => {
-    const before = world.twilio.requests.length;
+    const before = world().twilio.requests.length;
     const err = await rejection(
       () =>
         new TwilioProvider(
           {
-            accountSid: world.twilio.accountSid,
-            authToken: world.twilio.authToken,
+            accountSid: world().twilio.accountSid,
+            authToken: world().twilio.authToken,
             fromNumber: TWILIO_VALID_FROM,
           },
-          { apiBaseUrl: world.twilio.url, timeoutMs: 2 ** 31 },
+          { apiBaseUrl: world().twilio.url, timeoutMs: 2 ** 31 },
         ),
     );
     expect(err.code).toBe('invalid_config');
     expect(err.message).toContain('timeoutMs');
-    expect(world.twilio.requests.length).toBe(before);
+    expect(world().twilio.requests.length).toBe(before);
   });
 
   it.each(['storeTimeoutMs', 'cacheTtlMs', 'staleIfErrorMs'])(
     'item 6: resolver %s: 2**31 is refused at construction, naming it',
     async (option) => {
-      const err = await rejection(() => resolverOf({ [option]: 2 ** 31 }));
+      const err = await rejection(() => world().resolver({ [option]: 2 ** 31 }));
       expect(err.code).toBe('invalid_config');
       expect(err.message).toContain(option);
     },
   );
 
   it('item 6: sender maxRetryAfterMs and send deadlineMs: 2**31 are refused, naming them, nothing sent', async () => {
-    const resolver = resolverOf();
+    const resolver = world().resolver();
     const retry = await rejection(() => createSmsSender({ resolver, retry: { maxRetryAfterMs: 2 ** 31 } }));
     expect(retry.message).toContain('maxRetryAfterMs');
     const tenant = tenantId('t6');
-    await world.addTenant(tenant);
-    const before = world.twilio.received;
+    await world().addTenant(tenant);
+    const before = world().twilio.received;
     const err = await rejection(
       createSmsSender({ resolver }).send(tenant, { to: TO, body: 'x' }, { deadlineMs: 2 ** 31 }),
     );
     expect(err).toMatchObject({ code: 'invalid_config', outcome: 'not_sent' });
     expect(err.message).toContain('deadlineMs');
-    expect(world.twilio.received).toBe(before);
+    expect(world().twilio.received).toBe(before);
   });
 
   it('item 6: a Retry-After of 3 000 000 s gives up as rate_limited with retryAfterMs, never retried at once', async () => {
     const tenant = tenantId('t6r');
-    await world.addTenant(tenant);
-    const sender = createSmsSender({ resolver: resolverOf() });
-    world.twilio.inject({
+    await world().addTenant(tenant);
+    const sender = createSmsSender({ resolver: world().resolver() });
+    world().twilio.inject({
       status: 429,
       json: { code: 20429, message: 'Too Many Requests', status: 429 },
       headers: { 'Retry-After': '3000000' },
     });
-    const before = world.twilio.received;
+    const before = world().twilio.received;
     const err = await rejection(sender.send(tenant, { to: TO, body: 'Your code is 4821' }));
     expect(err).toMatchObject({ code: 'rate_limited', retryAfterMs: 3_000_000_000 });
-    expect(world.twilio.received - before).toBe(1);
+    expect(world().twilio.received - before).toBe(1);
   });
 });
 
@@ -126,7 +110,7 @@ describe('item 8: the config service and store throw typed errors', () => {
       });
       try {
         const store = createPostgresConfigStore(db.db);
-        await createSmsConfigService({ store, cipher: world.cipher }).get('tenant-1');
+        await createSmsConfigService({ store, cipher: world().cipher }).get('tenant-1');
       } finally {
         await db.close();
       }
@@ -145,7 +129,7 @@ describe('item 8: the config service and store throw typed errors', () => {
       isSmsError(await rejection(store.get({ tenantId: 'x', provider: 'twilio', channel: 'sms' }))),
     ).toBe(true);
     expect(
-      isSmsError(await rejection(createSmsConfigService({ store, cipher: world.cipher }).get('x'))),
+      isSmsError(await rejection(createSmsConfigService({ store, cipher: world().cipher }).get('x'))),
     ).toBe(true);
   });
 });
@@ -155,16 +139,16 @@ describe('item 9: tenant ids are checked at every entry point', () => {
   it.each(bad.map((id) => [JSON.stringify(id).slice(0, 40), id]))(
     'item 9: %s → invalid_config naming tenantId from store, service, resolver and sender',
     async (_label, id) => {
-      const resolver = resolverOf();
+      const resolver = world().resolver();
       const calls: [string, () => Promise<unknown>][] = [
-        ['store.get', () => world.store.get({ tenantId: id, provider: 'twilio', channel: 'sms' })],
-        ['service.get', () => world.service.get(id)],
+        ['store.get', () => world().store.get({ tenantId: id, provider: 'twilio', channel: 'sms' })],
+        ['service.get', () => world().service.get(id)],
         [
           'service.saveTwilioConfig',
           () =>
-            world.service.saveTwilioConfig(id, {
-              accountSid: world.twilio.accountSid,
-              authToken: world.twilio.authToken,
+            world().service.saveTwilioConfig(id, {
+              accountSid: world().twilio.accountSid,
+              authToken: world().twilio.authToken,
               fromNumber: TWILIO_VALID_FROM,
             }),
         ],
@@ -182,22 +166,22 @@ describe('item 9: tenant ids are checked at every entry point', () => {
 
   it('item 9: tenant-\\uD800 and tenant-\\uDFFF no longer collapse into one row', async () => {
     const ok = tenantId('t9');
-    await world.addTenant(ok);
+    await world().addTenant(ok);
     await rejection(
-      world.service.saveTwilioConfig(`${ok}\uD800`, {
-        accountSid: world.twilio.accountSid,
-        authToken: world.twilio.authToken,
+      world().service.saveTwilioConfig(`${ok}\uD800`, {
+        accountSid: world().twilio.accountSid,
+        authToken: world().twilio.authToken,
         fromNumber: TWILIO_VALID_FROM,
       }),
     );
     expect(
-      await world.store.get({ tenantId: `${ok}\uFFFD`, provider: 'twilio', channel: 'sms' }),
+      await world().store.get({ tenantId: `${ok}\uFFFD`, provider: 'twilio', channel: 'sms' }),
     ).toBeUndefined();
   });
 });
 
 describe('item 10: a message is read once', () => {
-  const platformSender = () => createSmsSender({ resolver: resolverOf() });
+  const platformSender = () => createSmsSender({ resolver: world().resolver() });
 
   it('item 10: a getter cannot slip 2000 characters past the 1600 check into MSG91', async () => {
     let reads = 0;
@@ -208,11 +192,11 @@ describe('item 10: a message is read once', () => {
         return reads === 1 ? 'short' : 'x'.repeat(2000);
       },
     } as SmsMessage;
-    world.msg91.reset();
+    world().msg91.reset();
     const { provider } = await platformSender().send(tenantId('t10'), message);
     expect(provider).toBe('msg91');
     expect(reads).toBe(1);
-    expect(world.msg91.messages.map((m) => Object.values(m.variables))).toEqual([['short']]);
+    expect(world().msg91.messages.map((m) => Object.values(m.variables))).toEqual([['short']]);
   });
 
   it('item 10: a throwing getter or Proxy → SmsError(invalid_message) from sender.send, nothing sent', async () => {
@@ -230,12 +214,12 @@ describe('item 10: a message is read once', () => {
         throw new TypeError('trap');
       },
     });
-    world.msg91.reset();
+    world().msg91.reset();
     for (const m of [throwing, proxy]) {
       const err = await rejection(platformSender().send(tenantId('t10'), m));
       expect(err).toMatchObject({ code: 'invalid_message', outcome: 'not_sent' });
     }
-    expect(world.msg91.received).toBe(0);
+    expect(world().msg91.received).toBe(0);
   });
 
   it.each([
@@ -247,18 +231,18 @@ describe('item 10: a message is read once', () => {
     ],
     ['a 5 MB reference', { body: 'x', reference: 'r'.repeat(5 * 1024 * 1024) }],
   ])('item 10: %s → invalid_message, nothing sent', async (_name, fields) => {
-    world.msg91.reset();
+    world().msg91.reset();
     const err = await rejection(platformSender().send(tenantId('t10'), { to: TO, ...fields } as SmsMessage));
     expect(err).toMatchObject({ code: 'invalid_message', outcome: 'not_sent' });
-    expect(world.msg91.received).toBe(0);
+    expect(world().msg91.received).toBe(0);
   });
 });
 
 describe('item 20: one AbortSignal shared by many sends', () => {
   it('item 20: 50 concurrent sends sharing one AbortSignal print no MaxListenersExceededWarning', async () => {
     const tenant = tenantId('t20');
-    await world.addTenant(tenant);
-    const sender = createSmsSender({ resolver: resolverOf() });
+    await world().addTenant(tenant);
+    const sender = createSmsSender({ resolver: world().resolver() });
     const warnings: Error[] = [];
     const onWarning = (w: Error) => warnings.push(w);
     process.on('warning', onWarning);
@@ -277,12 +261,3 @@ describe('item 20: one AbortSignal shared by many sends', () => {
     expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
   });
 });
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}

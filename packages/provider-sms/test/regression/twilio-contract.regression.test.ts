@@ -9,20 +9,19 @@ import {
   TwilioProvider,
 } from '@leadmetrics/provider-sms';
 import { EMULATOR_MAX_BODY_BYTES, TWILIO_VALID_FROM } from '@leadmetrics/provider-sms/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openWorld, rejection, tenantId } from './world.js';
+import { describe, expect, it } from 'vitest';
+import { rejection, TO, tenantId, useWorld } from './world.js';
 
-let world: Awaited<ReturnType<typeof openWorld>>;
-beforeAll(async () => {
-  world = await openWorld();
-});
-afterAll(() => world?.close());
+const world = useWorld();
 
-const TO = '+14155552671';
 const provider = (options: Record<string, unknown> = {}) =>
   new TwilioProvider(
-    { accountSid: world.twilio.accountSid, authToken: world.twilio.authToken, fromNumber: TWILIO_VALID_FROM },
-    { apiBaseUrl: world.twilio.url, ...options },
+    {
+      accountSid: world().twilio.accountSid,
+      authToken: world().twilio.authToken,
+      fromNumber: TWILIO_VALID_FROM,
+    },
+    { apiBaseUrl: world().twilio.url, ...options },
   );
 
 describe('Twilio contract', () => {
@@ -35,18 +34,18 @@ describe('Twilio contract', () => {
   ])(
     'item 1: statusCallbackUrl %j is refused at construction (invalid_config naming the option), nothing sent',
     async (url) => {
-      const before = world.twilio.requests.length;
+      const before = world().twilio.requests.length;
       const err = await rejection(() => provider({ statusCallbackUrl: url }));
       expect(err).toMatchObject({ code: 'invalid_config' });
       expect(err.message).toContain('statusCallbackUrl');
-      expect(world.twilio.requests.length).toBe(before);
+      expect(world().twilio.requests.length).toBe(before);
     },
   );
 
   it('item 1: a trailing /, an upper-case host and :443 are accepted and sent normalized', async () => {
-    world.twilio.reset();
+    world().twilio.reset();
     await provider({ statusCallbackUrl: 'https://HOOKS.Example.com:443/cb/' }).send({ to: TO, body: 'hi' });
-    expect(world.twilio.messages[0]?.statusCallback).toBe('https://hooks.example.com/cb/');
+    expect(world().twilio.messages[0]?.statusCallback).toBe('https://hooks.example.com/cb/');
   });
 
   it.each([
@@ -57,9 +56,9 @@ describe('Twilio contract', () => {
   ])('item 1: resolver statusCallbackBaseUrl %j is refused at construction, naming it', async (url) => {
     const err = await rejection(() =>
       createSmsProviderResolver({
-        store: world.store,
-        cipher: world.cipher,
-        platformDefault: world.platformDefault,
+        store: world().store,
+        cipher: world().cipher,
+        platformDefault: world().platformDefault,
         statusCallbackBaseUrl: url,
       }),
     );
@@ -71,17 +70,11 @@ describe('Twilio contract', () => {
     'item 2: a 201 with status %s rejects through createSmsSender, keeping messageId (also in toJSON)',
     async (status) => {
       const tenant = tenantId('t2');
-      await world.addTenant(tenant);
-      const resolver = createSmsProviderResolver({
-        store: world.store,
-        cipher: world.cipher,
-        platformDefault: world.platformDefault,
-        twilioOptions: world.twilioOptions,
-      });
-      const sender = createSmsSender({ resolver });
+      await world().addTenant(tenant);
+      const sender = createSmsSender({ resolver: world().resolver() });
       const sid = `SM${'c'.repeat(32)}`;
       const json = { sid, status, error_code: 30007, error_message: 'filtered', num_segments: '1', to: TO };
-      world.twilio.inject({ status: 201, json });
+      world().twilio.inject({ status: 201, json });
       const err = await rejection(sender.send(tenant, { to: TO, body: 'Your code is 4821' }));
       const row = TWILIO_ERROR_CODE_TABLE.find((r) => r.code === 30007);
       expect(err).toMatchObject({
@@ -92,7 +85,7 @@ describe('Twilio contract', () => {
       });
       expect(JSON.parse(JSON.stringify(err))).toMatchObject({ messageId: sid, outcome: 'not_sent' });
 
-      world.twilio.inject({ status: 201, json: { sid, status, num_segments: '1', to: TO } });
+      world().twilio.inject({ status: 201, json: { sid, status, num_segments: '1', to: TO } });
       const noCode = await rejection(sender.send(tenant, { to: TO, body: 'Your code is 4821' }));
       expect(noCode).toMatchObject({
         code: 'unknown',
@@ -118,7 +111,7 @@ describe('Twilio contract', () => {
 
   it('item 3: a delivery-failure code Twilio adds later maps conservatively (unknown, not retried)', async () => {
     const sid = `SM${'d'.repeat(32)}`;
-    world.twilio.inject({
+    world().twilio.inject({
       status: 201,
       json: { sid, status: 'failed', error_code: 30999, num_segments: '1' },
     });
@@ -132,7 +125,7 @@ describe('Twilio contract', () => {
     const [major = 0, minor = 0, patch = 0] = pkg.version.split('.').map(Number);
     expect(major * 1e6 + minor * 1e3 + patch).toBeGreaterThanOrEqual(6_003_001);
     const twilioSdk = require('twilio') as (sid: string, token: string, o: object) => SdkClient;
-    const base = world.twilio.url;
+    const base = world().twilio.url;
     const httpClient = {
       async request(o: { method: string; uri: string; username?: string; password?: string; data?: object }) {
         const u = new URL(o.uri);
@@ -151,27 +144,27 @@ describe('Twilio contract', () => {
         return { statusCode: res.status, body: await res.text(), headers: Object.fromEntries(res.headers) };
       },
     };
-    const client = twilioSdk(world.twilio.accountSid, world.twilio.authToken, {
+    const client = twilioSdk(world().twilio.accountSid, world().twilio.authToken, {
       httpClient,
       autoRetry: false,
     });
     const message = await client.messages.create({ from: TWILIO_VALID_FROM, to: TO, body: 'hi' });
-    const before = world.twilio.requests.length;
+    const before = world().twilio.requests.length;
     const outcome = await message.fetch().then(
       () => 'resolved',
       (e: Error) => e.message,
     );
     expect(outcome).not.toMatch(/Parameter 'sid' is not valid/);
-    expect(world.twilio.requests.length).toBe(before + 1); // the call reached the API
+    expect(world().twilio.requests.length).toBe(before + 1); // the call reached the API
   });
 
   it('item 5: the emulator validates StatusCallback, ValidityPeriod, ScheduleType and Body like Twilio', async () => {
-    const account = world.twilio.accountSid;
+    const account = world().twilio.accountSid;
     const post = (fields: Record<string, string>) =>
-      fetch(`${world.twilio.url}/2010-04-01/Accounts/${account}/Messages.json`, {
+      fetch(`${world().twilio.url}/2010-04-01/Accounts/${account}/Messages.json`, {
         method: 'POST',
         headers: {
-          authorization: `Basic ${Buffer.from(`${account}:${world.twilio.authToken}`).toString('base64')}`,
+          authorization: `Basic ${Buffer.from(`${account}:${world().twilio.authToken}`).toString('base64')}`,
           'content-type': 'application/x-www-form-urlencoded',
         },
         body: new URLSearchParams({ From: TWILIO_VALID_FROM, To: TO, ...fields }),
@@ -185,7 +178,7 @@ describe('Twilio contract', () => {
   });
 
   it('item 5: an unauthenticated 50 MB POST is answered 413 and the connection closed before the body ended', async () => {
-    const { port, hostname } = new URL(world.twilio.url);
+    const { port, hostname } = new URL(world().twilio.url);
     const chunk = Buffer.alloc(1024 * 1024, 'a');
     const total = 50;
     const result = await new Promise<{ status: number | undefined; written: number }>((resolve, reject) => {

@@ -14,8 +14,8 @@ import {
   toNodeListener,
 } from '@leadmetrics/provider-sms';
 import { createTwilioTestAccount } from '@leadmetrics/provider-sms/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openWorld, tenantId } from './world.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { tenantId, useWorld } from './world.js';
 
 const ACC_A = createTwilioTestAccount('regress-a');
 const ACC_B = createTwilioTestAccount('regress-b');
@@ -25,17 +25,15 @@ const ACC_A_NEW = {
 };
 const PUBLIC = 'https://hooks.example.com/sms';
 
-let world: Awaited<ReturnType<typeof openWorld>>;
+const world = useWorld({ statusCallbacks: false, accounts: [ACC_A, ACC_B, ACC_A_NEW] });
 let A: string;
 let B: string;
 beforeAll(async () => {
-  world = await openWorld({ statusCallbacks: false, accounts: [ACC_A, ACC_B, ACC_A_NEW] });
   A = tenantId('A');
   B = tenantId('B');
-  await world.addTenant(A, ACC_A);
-  await world.addTenant(B, ACC_B);
+  await world().addTenant(A, ACC_A);
+  await world().addTenant(B, ACC_B);
 });
-afterAll(() => world?.close());
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -56,7 +54,7 @@ async function mount(
   before?: (req: IncomingMessage & { body?: unknown }) => Promise<void>,
 ): Promise<Mounted> {
   let reads = 0;
-  const store = new Proxy(world.store, {
+  const store = new Proxy(world().store, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver);
       if (key === 'get' && typeof value === 'function') {
@@ -78,7 +76,7 @@ async function mount(
   };
   const handler = createStatusWebhookHandler({
     store,
-    cipher: world.cipher,
+    cipher: world().cipher,
     logger,
     publicBaseUrl: PUBLIC,
     onEvent: (e) => {
@@ -197,9 +195,9 @@ describe('webhooks', () => {
     const late = tenantId('late');
     expect((await send(m, signed(late, ACC_A.authToken, form(ACC_A, sid(), 'sent')))).status).toBe(403);
     await createSmsConfigService({
-      store: world.store,
-      cipher: world.cipher,
-      twilioOptions: world.twilioOptions,
+      store: world().store,
+      cipher: world().cipher,
+      twilioOptions: world().twilioOptions,
       resolver: m.handler,
     }).saveTwilioConfig(late, { ...ACC_A, fromNumber: '+15005550006' });
     expect((await send(m, signed(late, ACC_A.authToken, form(ACC_A, sid(), 'sent')))).status).toBe(200);
@@ -269,8 +267,8 @@ describe('webhooks', () => {
 
   it('item 16: during a token rotation callbacks signed with either token are accepted; the old one until the new validates', async () => {
     const tenant = tenantId('rot');
-    await world.addTenant(tenant, ACC_A);
-    await world.addTenant(tenant, ACC_A_NEW); // the tenant rotates its Twilio token
+    await world().addTenant(tenant, ACC_A);
+    await world().addTenant(tenant, ACC_A_NEW); // the tenant rotates its Twilio token
     const m = await mount();
     expect((await send(m, signed(tenant, ACC_A.authToken, form(ACC_A, sid(), 'sent')))).status).toBe(200);
     expect((await send(m, signed(tenant, ACC_A_NEW.authToken, form(ACC_A, sid(), 'sent')))).status).toBe(200);
@@ -282,9 +280,9 @@ describe('webhooks', () => {
   it('item 16: the rotation window is configurable: authTokenRotationWindowMs: 0 drops the previous token at once', async () => {
     const tenant = tenantId('rot0');
     const service = createSmsConfigService({
-      store: world.store,
-      cipher: world.cipher,
-      twilioOptions: world.twilioOptions,
+      store: world().store,
+      cipher: world().cipher,
+      twilioOptions: world().twilioOptions,
       authTokenRotationWindowMs: 0,
     });
     await service.saveTwilioConfig(tenant, { ...ACC_A, fromNumber: '+15005550006' });
