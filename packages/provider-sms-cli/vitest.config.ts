@@ -4,7 +4,7 @@ import { clearedSdkEnv } from '../../vitest.shared.js';
 export default defineConfig({
   test: {
     name: 'provider-sms-cli',
-    include: ['src/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     env: clearedSdkEnv,
