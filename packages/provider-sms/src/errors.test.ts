@@ -14,6 +14,8 @@ describe('SmsError', () => {
       aborted: ['not_sent', false],
       unknown: ['unknown', false],
       carrier_rejected: ['not_sent', false],
+      in_progress: ['not_sent', true],
+      idempotency_conflict: ['not_sent', false],
     };
     for (const code of SMS_ERROR_CODES) {
       const e = new SmsError({ code, message: 'x' });
@@ -91,5 +93,29 @@ describe('redactSecrets', () => {
     );
     expect(redactSecrets('Authorization: Basic QUM6dG9rZW4=')).toBe('Authorization: [REDACTED]');
     expect(redactSecrets('https://AC1:tok@api.twilio.com/x')).toBe('https://[REDACTED]api.twilio.com/x');
+  });
+});
+
+describe('SmsError.with()', () => {
+  it('copies every field (messageId, ledgerState, attempts, cause…) and replaces only what it is given', () => {
+    const original = new SmsError({
+      code: 'timeout',
+      message: 'slow',
+      provider: 'twilio',
+      providerCode: 20429,
+      httpStatus: 504,
+      retryAfterMs: 5,
+      messageId: 'SM1',
+      ledgerState: 'unknown',
+      cause: new Error('inner'),
+      attempts: [{ stage: 'send', provider: 'twilio', code: 'timeout', outcome: 'unknown', durationMs: 3 }],
+    });
+    const copy = original.with({ ledgerState: 'deferred' });
+    expect(copy).not.toBe(original);
+    expect({ ...copy.toJSON(), ledgerState: 'unknown' }).toEqual(original.toJSON());
+    expect(copy.ledgerState).toBe('deferred');
+    expect(original.ledgerState).toBe('unknown');
+    expect(copy.attempts).not.toBe(original.attempts);
+    expect(isSmsError(copy)).toBe(true);
   });
 });

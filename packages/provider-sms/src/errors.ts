@@ -20,6 +20,8 @@ export type SmsErrorCode =
   | 'aborted'
   | 'invalid_config'
   | 'carrier_rejected'
+  | 'in_progress'
+  | 'idempotency_conflict'
   | 'unknown';
 
 /** 'not_sent': certainly not sent. 'unknown': it may have been sent (timeout, 5xx after the POST left). */
@@ -54,9 +56,14 @@ export interface SmsErrorOptions {
   retryAfterMs?: number;
   /** The provider's id of the message it created, when the error is about a created message (201 failed, error_code). */
   messageId?: string;
+  /** The ledger state the notification is left in (set by the dispatcher, docs/design.md §10). */
+  ledgerState?: SmsLedgerState;
   cause?: unknown;
   attempts?: SmsAttempt[];
 }
+
+/** States of a notification in the dispatch ledger (docs/design.md §10). */
+export type SmsLedgerState = 'claimed' | 'accepted' | 'rejected' | 'deferred' | 'unknown';
 
 /** All error codes, e.g. for exhaustive tests and docs. */
 export const SMS_ERROR_CODES: readonly SmsErrorCode[] = [
@@ -78,6 +85,8 @@ export const SMS_ERROR_CODES: readonly SmsErrorCode[] = [
   'aborted',
   'invalid_config',
   'carrier_rejected',
+  'in_progress',
+  'idempotency_conflict',
   'unknown',
 ];
 
@@ -100,6 +109,10 @@ const DEFAULTS: Record<SmsErrorCode, { outcome: SmsOutcome; retryable: boolean }
   aborted: { outcome: 'not_sent', retryable: false },
   invalid_config: { outcome: 'not_sent', retryable: false },
   carrier_rejected: { outcome: 'not_sent', retryable: false },
+  // Ledger (docs/design.md §10): another worker holds a live claim; by this call certainly not sent.
+  in_progress: { outcome: 'not_sent', retryable: true },
+  // Ledger: the same notification id with a different message; a caller bug, nothing sent.
+  idempotency_conflict: { outcome: 'not_sent', retryable: false },
   unknown: { outcome: 'unknown', retryable: false },
 };
 
@@ -166,6 +179,8 @@ export class SmsError extends Error {
   readonly retryAfterMs?: number;
   /** Set when the provider created the message this error is about (e.g. a 201 with status `failed`). */
   readonly messageId?: string;
+  /** Set by the dispatcher: the ledger state the notification is left in. */
+  readonly ledgerState?: SmsLedgerState;
   /** Set by `createSmsSender`: every attempt made before giving up. */
   attempts?: SmsAttempt[];
   declare readonly cause?: SanitizedCause;
@@ -184,8 +199,24 @@ export class SmsError extends Error {
     if (options.httpStatus !== undefined) this.httpStatus = options.httpStatus;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     if (options.messageId !== undefined) this.messageId = options.messageId;
+    if (options.ledgerState !== undefined) this.ledgerState = options.ledgerState;
     if (options.attempts !== undefined) this.attempts = options.attempts;
     Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** A copy of this error with some fields replaced (the original, possibly shared, is never mutated). */
+  with(changes: Partial<Omit<SmsErrorOptions, 'code' | 'message'>>): SmsError {
+    const own: SmsErrorOptions = { code: this.code, message: this.message, outcome: this.outcome };
+    own.retryable = this.retryable;
+    if (this.provider !== undefined) own.provider = this.provider;
+    if (this.providerCode !== undefined) own.providerCode = this.providerCode;
+    if (this.httpStatus !== undefined) own.httpStatus = this.httpStatus;
+    if (this.retryAfterMs !== undefined) own.retryAfterMs = this.retryAfterMs;
+    if (this.messageId !== undefined) own.messageId = this.messageId;
+    if (this.ledgerState !== undefined) own.ledgerState = this.ledgerState;
+    if (this.cause !== undefined) own.cause = this.cause;
+    if (this.attempts !== undefined) own.attempts = this.attempts.map((a) => ({ ...a }));
+    return new SmsError({ ...own, ...changes });
   }
 
   /** A log-safe plain object. */
@@ -201,6 +232,7 @@ export class SmsError extends Error {
       outcome: this.outcome,
       retryAfterMs: this.retryAfterMs,
       messageId: this.messageId,
+      ledgerState: this.ledgerState,
       attempts: this.attempts,
       cause: this.cause,
     };

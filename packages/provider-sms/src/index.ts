@@ -46,7 +46,14 @@ export type { DispatchLogEntry, DispatchLogInput, DispatchLogOptions } from './d
 export { dispatchLogInput, listDispatchLog, migrateDispatchLog, recordDispatch } from './dispatch-log.js';
 // Every duration option (…Ms) is at most this: setTimeout's limit
 export { MAX_TIMER_MS } from './duration.js';
-export type { SanitizedCause, SmsAttempt, SmsErrorCode, SmsErrorOptions, SmsOutcome } from './errors.js';
+export type {
+  SanitizedCause,
+  SmsAttempt,
+  SmsErrorCode,
+  SmsErrorOptions,
+  SmsLedgerState,
+  SmsOutcome,
+} from './errors.js';
 export { isSmsError, redactSecrets, SMS_ERROR_CODES, SmsError } from './errors.js';
 // Local checks: numbers, segments, encoding
 export type { CheckedMessage, SegmentInfo } from './message.js';

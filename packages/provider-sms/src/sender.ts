@@ -229,20 +229,7 @@ function resolveRetry(retry: SmsRetryOptions | false | undefined): Required<SmsR
 
 /** Copies an error and attaches the attempts, so a provider's (possibly shared) error object is never mutated. */
 function withAttempts(err: SmsError, attempts: SmsAttempt[]): SmsError {
-  return new SmsError({
-    code: err.code,
-    message: err.message,
-    outcome: err.outcome,
-    retryable: err.retryable,
-    ...(err.provider !== undefined ? { provider: err.provider } : {}),
-    ...(err.providerCode !== undefined ? { providerCode: err.providerCode } : {}),
-    ...(err.httpStatus !== undefined ? { httpStatus: err.httpStatus } : {}),
-    ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
-    ...(err.messageId !== undefined ? { messageId: err.messageId } : {}),
-    ...(err.cause !== undefined ? { cause: err.cause } : {}),
-    // Resolve attempts carry no provider: SmsAttempt's `provider` is structurally optional here.
-    attempts: attempts.map((a) => ({ ...a })),
-  });
+  return err.with({ attempts: attempts.map((a) => ({ ...a })) });
 }
 
 /** Anything a resolver or provider threw, as an SmsError (a foreign exception may have sent: outcome 'unknown'). */

@@ -62,6 +62,11 @@ export interface SmsSendResult {
 export interface SmsCallOptions {
   /** Cancels the HTTP request (not just the wait). */
   signal?: AbortSignal;
+  /**
+   * The dispatch ledger's id of this attempt (128-bit random, URL-safe; docs/design.md §10): Twilio appends it to
+   * the StatusCallback URL as `sms_attempt`, MSG91 sends it as CRQID.
+   */
+  attemptId?: string;
 }
 
 /** An SMS provider: Twilio or MSG91. */
