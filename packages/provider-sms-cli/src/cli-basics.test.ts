@@ -1,38 +1,16 @@
-// The built binary's everyday behaviour that needs no database: --version, a closed pipe, --json usage errors.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseKeyRing } from '@leadmetrics/provider-sms';
 import { describe, expect, it } from 'vitest';
+import { PKG, runBin } from '../test/cli-child.js';
 
-const PKG = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(PKG, 'bin', 'provider-sms.js');
 const version = (dir: string) =>
   JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version as string;
 
 /** Runs the bin; with `closeStdout` the reading end of its stdout is closed at once (like `| head -0`). */
-function run(
-  args: string[],
-  closeStdout = false,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: PKG,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    if (closeStdout) child.stdout.destroy();
-    else child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], closeStdout = false, env: NodeJS.ProcessEnv = process.env) =>
+  runBin(args, { closeStdout, env });
 
 describe('provider-sms basics (built binary)', () => {
   it('--version prints the CLI and library versions', async () => {

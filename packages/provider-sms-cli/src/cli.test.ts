@@ -3,9 +3,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@leadmetrics/provider-sms';
 import {
   type Msg91Emulator,
@@ -15,16 +14,11 @@ import {
   type TwilioEmulator,
 } from '@leadmetrics/provider-sms/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, type BinRun, childEnv, PKG, runBin } from '../test/cli-child.js';
 
-const PKG = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(PKG, 'bin', 'provider-sms.js');
 const DIST_CLI = join(PKG, 'dist', 'index.js');
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type RunResult = BinRun;
 
 let twilio: TwilioEmulator;
 let msg91: Msg91Emulator;
@@ -37,47 +31,16 @@ function tempDir(): string {
 }
 
 /** The environment of a child: emulators, PGlite (no DATABASE_URL), no key env, no Twilio SDK vars. */
-function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of [
-    'DATABASE_URL',
-    'PROVIDER_CONFIG_KEYS',
-    'TWILIO_ACCOUNT_SID',
-    'TWILIO_AUTH_TOKEN',
-    'NODE_OPTIONS',
-  ])
-    delete env[k];
-  Object.assign(env, {
-    TWILIO_API_BASE_URL: twilio.url,
-    MSG91_API_BASE_URL: msg91.url,
-    MSG91_AUTH_KEY: msg91.authKey,
-    MSG91_TEMPLATE_ID: msg91.templateId,
-  });
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
+const env = (extra: Record<string, string | undefined> = {}) => childEnv({ twilio, msg91 }, extra);
 
 /** Runs the bin with `args`; `input` is written to stdin (then closed). */
 function run(
   args: string[],
   options: { input?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: PKG, env: childEnv(options.env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
+  return runBin(args, {
+    env: env(options.env),
+    ...(options.input !== undefined ? { input: options.input } : {}),
   });
 }
 
@@ -422,7 +385,7 @@ describe('provider-sms CLI (built binary)', () => {
       [BIN, 'emulator', '--twilio-port', '0', '--msg91-port', '0', '--inbox-port', '0', '--json'],
       {
         cwd: PKG,
-        env: childEnv(),
+        env: env(),
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

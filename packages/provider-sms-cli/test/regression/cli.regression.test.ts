@@ -3,9 +3,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import {
   type Msg91Emulator,
   startMsg91Emulator,
@@ -14,9 +13,8 @@ import {
   type TwilioEmulator,
 } from '@leadmetrics/provider-sms/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, type BinRun, childEnv, PKG, runBin } from '../cli-child.js';
 
-const PKG = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(PKG, 'bin', 'provider-sms.js');
 const TO = '+14155552671';
 
 let twilio: TwilioEmulator;
@@ -37,49 +35,9 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** The child's environment: the emulators, embedded PGlite, no keys, no Twilio SDK variables. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of [
-    'DATABASE_URL',
-    'PROVIDER_CONFIG_KEYS',
-    'TWILIO_ACCOUNT_SID',
-    'TWILIO_AUTH_TOKEN',
-    'NODE_OPTIONS',
-  ])
-    delete env[k];
-  return {
-    ...env,
-    TWILIO_API_BASE_URL: twilio.url,
-    MSG91_API_BASE_URL: msg91.url,
-    MSG91_AUTH_KEY: msg91.authKey,
-    MSG91_TEMPLATE_ID: msg91.templateId,
-  };
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the bin with `args`, `input` on stdin. */
-function run(args: string[], input = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: PKG, env: childEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+/** Runs the bin with `args`, `input` on stdin, against the emulators. */
+const run = (args: string[], input = ''): Promise<BinRun> =>
+  runBin(args, { env: childEnv({ twilio, msg91 }), input });
 
 const setTwilio = (dataDir: string, tenant: string, extra: string[] = []) =>
   run(
@@ -106,7 +64,7 @@ function emulator(args: string[]) {
     [BIN, 'emulator', '--twilio-port', '0', '--msg91-port', '0', '--inbox-port', '0', ...args],
     {
       cwd: PKG,
-      env: childEnv(),
+      env: childEnv({ twilio, msg91 }),
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -168,7 +126,7 @@ describe('provider-sms CLI (built bin)', () => {
         '-e',
         `const m = await import('@leadmetrics/provider-sms'); await m.openDatabase({ dataDir: ${JSON.stringify(dataDir)} }); console.log('open'); setInterval(() => {}, 1000);`,
       ],
-      { cwd: PKG, env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] },
+      { cwd: PKG, env: childEnv({ twilio, msg91 }), stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const lines = createInterface({ input: holder.stdout })[Symbol.asyncIterator]();
     expect(String((await lines.next()).value)).toBe('open');
