@@ -2,9 +2,9 @@
 // the real twilio SDK over our http client (as twilio.sdk-instance.test.ts does).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TwilioProvider } from '../providers/twilio.js';
-import { createTwilioHttpClient } from '../providers/twilio-http-client.js';
 import { startTwilioEmulator, type TwilioEmulator } from './twilio-emulator.js';
 import { validateTwilioMessage } from './twilio-schema-test-helpers.js';
+import { twilioSdkClientFor } from './twilio-sdk-test-client.js';
 
 interface ListedMessage {
   sid: string;
@@ -41,17 +41,7 @@ const send = async (body: string, to = TO, from = FROM) =>
 
 beforeAll(async () => {
   tw = await startTwilioEmulator({ mode: 'live' });
-  const m = (await import('twilio/lib/rest/Twilio.js')) as { default?: unknown };
-  const Twilio = (m.default ?? m) as new (
-    sid: string,
-    token: string,
-    opts: Record<string, unknown>,
-  ) => Client;
-  client = new Twilio(tw.accountSid, tw.authToken, {
-    accountSid: tw.accountSid,
-    autoRetry: false,
-    httpClient: createTwilioHttpClient({ apiBaseUrl: tw.url, timeoutMs: 5_000 }),
-  });
+  client = await twilioSdkClientFor<Client>(tw);
 });
 afterAll(() => tw.close());
 afterEach(async () => {
