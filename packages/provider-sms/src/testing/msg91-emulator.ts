@@ -14,6 +14,7 @@ import {
   sleep,
   startServer,
 } from './core.js';
+import { msg91DeliveryReport, postMsg91Report } from './msg91-delivery-report.js';
 import { MSG91_INVALID_SCHTIME_MESSAGE, parseMsg91Schtime } from './msg91-schtime.js';
 import { PendingWork } from './pending-work.js';
 
@@ -511,70 +512,20 @@ export class Msg91EmulatorCore {
       throw new RangeError(`no message ${requestId}${options.mobile ? ` to ${options.mobile}` : ''}`);
     const url = options.url ?? this.dlrUrl;
     if (!url) throw new RangeError('no MSG91 delivery report URL configured (dlrUrl)');
-    const desc = DLR_DESCRIPTIONS[options.status];
-    if (!desc) throw new RangeError(`unsupported status ${String(options.status)}`);
-    const code = options.code ?? desc.code;
-    if (!Number.isInteger(code) || code < 0) throw new RangeError('code must be a non-negative integer');
-    const date = istDate(new Date());
-    const first = targets[0]!;
-    const request: Record<string, unknown> = {
-      requestId,
-      userId: 'emulator',
-      campaignName: 'API',
-      ...(first.sender ? { senderId: first.sender } : {}),
-      report: targets.map((m) => ({
-        date,
-        number: m.mobile,
-        status: String(code),
-        desc: desc.desc,
-        failedReason: options.status === 'delivered' ? '' : desc.desc,
-        CRQID: m.crqid ?? '',
-        credit: '1',
-      })),
-    };
+    const { request, code } = msg91DeliveryReport(requestId, targets, options);
     const delivery: Msg91ReportDelivery = { url, reported: options.status, data: [request] };
-    const posted = this.postReport(delivery, targets, code);
+    this.reports.push(delivery);
+    for (const m of targets) {
+      m.status = options.status;
+      m.reportStatus = code;
+    }
+    const posted = postMsg91Report(delivery, this.runtime.signal).then((d) => {
+      this.emit({ type: 'status', messages: targets, delivery: d });
+      return d;
+    });
     this.pending.track(posted);
     return posted;
   }
-
-  /** Marks the targets with the reported status, POSTs the report and records the endpoint's answer. */
-  private async postReport(
-    delivery: Msg91ReportDelivery,
-    targets: EmulatedMsg91Message[],
-    code: number,
-  ): Promise<Msg91ReportDelivery> {
-    this.reports.push(delivery);
-    for (const m of targets) {
-      m.status = delivery.reported;
-      m.reportStatus = code;
-    }
-    try {
-      const res = await fetch(delivery.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ data: JSON.stringify(delivery.data) }).toString(),
-        signal: this.runtime.signal,
-      });
-      delivery.responseStatus = res.status;
-      delivery.responseBody = (await res.text()).slice(0, 4096);
-    } catch (err) {
-      delivery.error = (err as Error).message;
-    }
-    this.emit({ type: 'status', messages: targets, delivery });
-    return delivery;
-  }
-}
-
-const DLR_DESCRIPTIONS: Record<string, { code: number; desc: string }> = {
-  delivered: { code: 1, desc: 'DELIVERED' },
-  failed: { code: 2, desc: 'FAILED' },
-  undelivered: { code: 26, desc: 'UNDELIVERED' },
-};
-
-/** "YYYY-MM-DD hh:mm:ss" in Indian Standard Time, as MSG91 writes report dates. */
-function istDate(d: Date): string {
-  return new Date(d.getTime() + 5.5 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** A balance in SMS credits, or a `RangeError` naming `what`. */
