@@ -10,6 +10,7 @@ import { type Msg91Emulator, startMsg91Emulator } from './testing/msg91-emulator
 import { startTwilioEmulator, TWILIO_VALID_FROM, type TwilioEmulator } from './testing/twilio-emulator.js';
 import { createStatusWebhookHandler, toNodeListener } from './webhooks/handler.js';
 import type { SmsStatusEvent } from './webhooks/status.js';
+import { computeTwilioSignature } from './webhooks/twilio-signature.js';
 
 const ATTEMPT = 'q3Zx9_aB-cD4eF5gH6iJ7k';
 const TO = '+14155552671';
@@ -139,6 +140,40 @@ describe('attemptId through Twilio', () => {
     });
     expect(forged.status).toBe(403);
     expect(events.filter((e) => e.attemptId !== undefined)).toEqual([]);
+  });
+});
+
+describe('attemptId behind a proxy (publicBaseUrl)', () => {
+  it('the signed public URL keeps the query: verified, and the event carries the attempt id', async () => {
+    const seen: SmsStatusEvent[] = [];
+    const handler = createStatusWebhookHandler({
+      publicBaseUrl: 'https://hooks.example.com/sms',
+      onEvent: (e) => {
+        seen.push(e);
+      },
+      loadTwilioAuth: async () => ({ accountSid: tw.accountSid, authToken: tw.authToken }),
+    });
+    const form = new URLSearchParams({
+      AccountSid: tw.accountSid,
+      MessageSid: `SM${'b'.repeat(32)}`,
+      MessageStatus: 'delivered',
+      To: TO,
+    });
+    const path = `/twilio/tenant-1?sms_attempt=${ATTEMPT}`;
+    const post = (signedUrl: string) =>
+      handler(
+        new Request(`http://10.0.0.7:8080/internal${path}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-twilio-signature': computeTwilioSignature(tw.authToken, signedUrl, form),
+          },
+          body: form.toString(),
+        }),
+      );
+    expect((await post('https://hooks.example.com/sms/twilio/tenant-1')).status).toBe(403);
+    expect((await post(`https://hooks.example.com/sms${path}`)).status).toBe(200);
+    expect(seen.map((e) => e.attemptId)).toEqual([ATTEMPT]);
   });
 });
 

@@ -2,8 +2,9 @@ import { type EmulatorResponse, jsonResponse } from './core.js';
 import type { EmulatedMessage } from './twilio-emulator.js';
 import { TWILIO_API_VERSION, twilioMessageResource } from './twilio-message-resource.js';
 
-/** Twilio's default and largest `PageSize` of a list. */
+/** Twilio's default `PageSize` of a list. */
 export const TWILIO_DEFAULT_PAGE_SIZE = 50;
+/** The largest `PageSize` Twilio accepts. */
 export const TWILIO_MAX_PAGE_SIZE = 1000;
 
 // The filters a next/previous page keeps, in Twilio's order.
