@@ -120,3 +120,77 @@ describe('emulator --seed', () => {
     expect(text()).toMatch(/--seed <text>/);
   });
 });
+
+/** Starts the emulators in-process with `extra` options (JSON output) and returns the ready event and a stop function. */
+async function startWith(extra: Record<string, unknown>) {
+  const { stdout, text } = collector();
+  const ctl = new AbortController();
+  const done = runEmulators(
+    { host: '127.0.0.1', twilioPort: 0, msg91Port: 0, inboxPort: 0, inbox: false, json: true, ...extra },
+    { stdout, stderr: stdout, env: {} },
+    ctl.signal,
+  );
+  while (!text().includes('"event":"ready"')) await new Promise((r) => setTimeout(r, 5));
+  const ready = JSON.parse(text().split('\n')[0]!) as {
+    mode: string;
+    twilio: { url: string; accountSid: string; authToken: string };
+    msg91: { url: string; authKey: string; balance: number };
+  };
+  return {
+    ready,
+    stop: async () => {
+      ctl.abort();
+      await done;
+    },
+  };
+}
+
+describe('emulator --live and --msg91-balance', () => {
+  it('--live: the Twilio account and message list answer 200 (not 20008)', async () => {
+    const { ready, stop } = await startWith({ live: true });
+    try {
+      expect(ready.mode).toBe('live');
+      const { url, accountSid, authToken } = ready.twilio;
+      const auth = { authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}` };
+      expect((await fetch(`${url}/2010-04-01/Accounts/${accountSid}.json`, { headers: auth })).status).toBe(
+        200,
+      );
+      const list = await fetch(`${url}/2010-04-01/Accounts/${accountSid}/Messages.json`, { headers: auth });
+      expect(await list.json()).toMatchObject({ messages: [], page: 0 });
+    } finally {
+      await stop();
+    }
+  });
+
+  it('without --live the reads stay 403 / 20008', async () => {
+    const { ready, stop } = await startWith({});
+    try {
+      expect(ready.mode).toBe('test');
+      const { url, accountSid, authToken } = ready.twilio;
+      const res = await fetch(`${url}/2010-04-01/Accounts/${accountSid}.json`, {
+        headers: { authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}` },
+      });
+      expect(res.status).toBe(403);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('--msg91-balance N is what balance.php answers', async () => {
+    const { stdout, text } = collector();
+    await main(['node', 'provider-sms', 'emulator', '--help'], {
+      exit: false,
+      io: { stdout, stderr: stdout, env: {} },
+    });
+    expect(text()).toMatch(/--live/);
+    expect(text()).toMatch(/--msg91-balance <credits>/);
+    const { ready, stop } = await startWith({ msg91Balance: 7 });
+    try {
+      expect(ready.msg91.balance).toBe(7);
+      const res = await fetch(`${ready.msg91.url}/api/balance.php?authkey=${ready.msg91.authKey}&type=4`);
+      expect(await res.text()).toBe('7');
+    } finally {
+      await stop();
+    }
+  });
+});

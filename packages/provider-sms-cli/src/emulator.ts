@@ -21,6 +21,10 @@ interface EmulatorOptions {
   autoStatusCallbacks?: boolean;
   json?: boolean;
   seed?: string;
+  /** `--live`: both emulators behave like live accounts (reads answered, reports and callbacks by themselves). */
+  live?: boolean;
+  /** `--msg91-balance N`: the MSG91 emulator's starting balance (SMS credits). */
+  msg91Balance?: number;
 }
 
 /** Resolves on the first SIGINT/SIGTERM (or when `signal` aborts). */
@@ -48,14 +52,24 @@ export async function runEmulators(opts: EmulatorOptions, io: CliIo, signal?: Ab
   let inbox: Awaited<ReturnType<typeof startSmsInbox>> | undefined;
   try {
     // With the inbox, delivery outcomes are pushed by hand from the page; automatic ones only on request.
-    const statusCallbacks = opts.autoStatusCallbacks ?? !opts.inbox;
+    // A live account reports by itself, so --live turns them on unless asked otherwise.
+    const statusCallbacks = opts.autoStatusCallbacks ?? (opts.live === true || !opts.inbox);
     const seed = opts.seed !== undefined ? { seed: opts.seed } : {};
-    twilio = await startTwilioEmulator({ host: opts.host, port: opts.twilioPort, statusCallbacks, ...seed });
+    const mode = opts.live ? 'live' : 'test';
+    twilio = await startTwilioEmulator({
+      host: opts.host,
+      port: opts.twilioPort,
+      statusCallbacks,
+      mode,
+      ...seed,
+    });
     msg91 = await startMsg91Emulator({
       host: opts.host,
       port: opts.msg91Port,
+      mode,
       ...seed,
       ...(opts.msg91DlrUrl ? { dlrUrl: opts.msg91DlrUrl } : {}),
+      ...(opts.msg91Balance !== undefined ? { balance: opts.msg91Balance } : {}),
     });
     if (opts.inbox) {
       inbox = await startSmsInbox({
@@ -72,22 +86,27 @@ export async function runEmulators(opts: EmulatorOptions, io: CliIo, signal?: Ab
   }
   const tw = twilio;
   const m = msg91;
+  const live = tw.mode === 'live';
   emit(
     {
       event: 'ready',
+      mode: tw.mode,
       twilio: { url: tw.url, accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006' },
-      msg91: { url: m.url, authKey: m.authKey, templateId: m.templateId },
+      msg91: { url: m.url, authKey: m.authKey, templateId: m.templateId, balance: m.balance },
       ...(inbox ? { inbox: inbox.url } : {}),
     },
     [
       ...(inbox ? [`inbox: ${inbox.url}`] : []),
-      `Twilio emulator  ${tw.url}   (behaves like Twilio test credentials; magic numbers +1500555000x)`,
+      live
+        ? `Twilio emulator  ${tw.url}   (live mode: behaves like a live account; reads answered, status callbacks by itself)`
+        : `Twilio emulator  ${tw.url}   (behaves like Twilio test credentials; magic numbers +1500555000x)`,
       `  account SID    ${tw.accountSid}`,
       `  auth token     ${tw.authToken}   (an emulator credential, not a real one)`,
-      '  valid from     +15005550006',
-      `MSG91 emulator   ${m.url}`,
+      live ? '  valid from     any number (+15005550006 too)' : '  valid from     +15005550006',
+      `MSG91 emulator   ${m.url}${live ? '   (live mode: delivery reports to --msg91-dlr-url by itself)' : ''}`,
       `  auth key       ${m.authKey}`,
       `  template id    ${m.templateId}   (variable: body)`,
+      `  balance        ${m.balance} credits`,
       '',
       'Point a service or the CLI at them:',
       `  export TWILIO_API_BASE_URL=${tw.url}`,
@@ -169,6 +188,16 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
         if (!value) throw new CliError('--seed must not be empty');
         return value;
       },
+    )
+    .option(
+      '--live',
+      'behave like live accounts: Twilio answers message fetch/list and account reads and fires status callbacks ' +
+        'by itself; MSG91 posts delivery reports to --msg91-dlr-url by itself (default: test-credential rules)',
+    )
+    .option(
+      '--msg91-balance <credits>',
+      "the MSG91 emulator's starting balance in SMS credits (default 1000)",
+      parsePositiveInt('--msg91-balance', Number.MAX_SAFE_INTEGER, true),
     )
     .option('--json', 'one JSON object per line (ready, message, stopped)')
     .action(async (opts: EmulatorOptions) => {

@@ -1,3 +1,4 @@
+import { checkAttemptId } from '../attempt-id.js';
 import { type Msg91Config, msg91ConfigSchema, parseConfig } from '../config/schemas.js';
 import { isSmsError, redactSecrets, SmsError, type SmsErrorCode } from '../errors.js';
 import { type HttpResponse, httpRequest, parseRetryAfter, parseTransportOptions } from '../http.js';
@@ -251,8 +252,13 @@ export class Msg91Provider implements SmsProvider {
     return [...new Set([key, encodeURIComponent(key), formEncoded])];
   }
 
-  /** Sends one message through the Flow API; resolves with MSG91's request id as `messageId`, status 'queued' ('scheduled' with `sendAt`). */
+  /**
+   * Sends one message through the Flow API; resolves with MSG91's request id as `messageId`, status 'queued'
+   * ('scheduled' with `sendAt`). `CRQID` is `options.attemptId` when given (under the dispatcher the caller's
+   * `reference` lives on the ledger row), else `message.reference`.
+   */
   async send(input: SmsMessage, options: SmsCallOptions = {}): Promise<SmsSendResult> {
+    const attemptId = checkAttemptId(options.attemptId, PROVIDER);
     const message = snapshotMessage(input, PROVIDER);
     const checked = await checkMessage(message, PROVIDER);
     const templateId = message.template?.id ?? this.#config.templateId;
@@ -276,7 +282,8 @@ export class Msg91Provider implements SmsProvider {
       short_url: this.#config.shortUrl ? '1' : '0',
       recipients: [{ mobiles: checked.to.slice(1), ...variables }],
     };
-    if (message.reference !== undefined) payload.CRQID = message.reference;
+    const crqid = attemptId ?? message.reference;
+    if (crqid !== undefined) payload.CRQID = crqid;
     // validityPeriodSec has no MSG91 equivalent: it stays local (the sender's pacing uses it).
     if (message.sendAt !== undefined) payload.schtime = msg91Schtime(message.sendAt);
 
@@ -287,6 +294,7 @@ export class Msg91Provider implements SmsProvider {
         segments: checked.segments,
         encoding: checked.encoding,
         ...(message.reference !== undefined ? { reference: message.reference } : {}),
+        ...(attemptId !== undefined ? { attemptId } : {}),
       },
       'msg91 send',
     );

@@ -3,7 +3,7 @@
 // every one of them before any request (fixed in 6.3.1, the pinned version).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwilioEmulator, TWILIO_VALID_FROM, type TwilioEmulator } from '../testing/twilio-emulator.js';
-import { createTwilioHttpClient } from './twilio-http-client.js';
+import { twilioSdkClientFor } from '../testing/twilio-sdk-test-client.js';
 
 interface MessageInstance {
   sid: string;
@@ -24,17 +24,7 @@ let client: Client;
 
 beforeAll(async () => {
   tw = await startTwilioEmulator({ statusCallbacks: false });
-  const m = (await import('twilio/lib/rest/Twilio.js')) as { default?: unknown };
-  const Twilio = (m.default ?? m) as new (
-    sid: string,
-    token: string,
-    opts: Record<string, unknown>,
-  ) => Client;
-  client = new Twilio(tw.accountSid, tw.authToken, {
-    accountSid: tw.accountSid,
-    autoRetry: false,
-    httpClient: createTwilioHttpClient({ apiBaseUrl: tw.url, timeoutMs: 5_000 }),
-  });
+  client = await twilioSdkClientFor<Client>(tw);
 });
 afterAll(() => tw.close());
 

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { checkAttemptId, withAttemptQuery } from '../attempt-id.js';
 import { checkCallbackUrl } from '../callback-url.js';
 import {
   MESSAGING_SERVICE_SID_RE,
@@ -119,8 +120,12 @@ export class TwilioProvider implements SmsProvider {
     return twilioPacingSender(this.#accountSid, this.#from);
   }
 
-  /** Sends one message (status 'scheduled' for a `sendAt`); resolves with Twilio's SID and status, or throws a mapped `SmsError`. */
+  /**
+   * Sends one message (status 'scheduled' for a `sendAt`); resolves with Twilio's SID and status, or throws a mapped
+   * `SmsError`. `options.attemptId` goes on the StatusCallback URL as `sms_attempt` (signed by Twilio with it).
+   */
   async send(message: SmsMessage, options: SmsCallOptions = {}): Promise<SmsSendResult> {
+    const attemptId = checkAttemptId(options.attemptId, 'twilio');
     const snapshot = snapshotMessage(message, 'twilio');
     const checked = await checkMessage(snapshot, 'twilio');
     const params: Record<string, unknown> = {
@@ -130,7 +135,12 @@ export class TwilioProvider implements SmsProvider {
     };
     if (MESSAGING_SERVICE_SID_RE.test(this.#from)) params.messagingServiceSid = this.#from;
     else params.from = this.#from;
-    if (this.#statusCallbackUrl) params.statusCallback = this.#statusCallbackUrl;
+    if (this.#statusCallbackUrl) {
+      params.statusCallback =
+        attemptId === undefined
+          ? this.#statusCallbackUrl
+          : withAttemptQuery(this.#statusCallbackUrl, attemptId);
+    }
     const to = maskPhone(checked.to);
     const ctx: TwilioCallContext = { signal: options.signal };
     let msg: TwilioCreatedMessage;

@@ -35,7 +35,8 @@ export interface ReceivedRequest {
 export type EmulatorAction =
   | { kind: 'respond'; response: EmulatorResponse }
   | { kind: 'reset-before' }
-  | { kind: 'reset-mid'; response: EmulatorResponse };
+  | { kind: 'reset-mid'; response: EmulatorResponse }
+  | { kind: 'hang' };
 
 /** The result of an emulator's behaviour function: the response, plus a side effect to commit (recording). */
 export interface BehaviourResult {
@@ -135,6 +136,8 @@ export class EmulatorRuntime {
       await sleep(fault.delayMs ?? 0, this.signal);
       return { kind: 'reset-before' };
     }
+    if (fault.hang || fault.afterRecord) (await behaviour(req)).commit?.();
+    if (fault.hang) return { kind: 'hang' };
     if (replaces) {
       await sleep(fault.delayMs ?? 0, this.signal);
       return {
@@ -255,6 +258,8 @@ async function handleNodeRequest(
       res.socket?.destroy();
       return;
     }
+    // Recorded, never answered: the client times out; close() destroys the socket.
+    if (action.kind === 'hang') return;
     const body = Buffer.from(action.response.body, 'utf8');
     res.writeHead(action.response.status, {
       ...action.response.headers,

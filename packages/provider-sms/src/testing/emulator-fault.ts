@@ -22,18 +22,54 @@ interface FaultTiming {
  *   request is NOT processed (nothing recorded) — the server "died" before handling it.
  * - `resetSocket: 'mid-response'`: the request IS processed (recorded), then the status line, headers and
  *   half the body are written and the socket is destroyed — the response is lost after the send happened.
+ * - `afterRecord: true` with `status` / `json` / `text`: the request IS processed (recorded) first, then the
+ *   replacement is answered — e.g. `{ status: 500, afterRecord: true }`, a 5xx after the send happened.
+ * - `hang: true`: the request IS processed (recorded), then no response is ever written: the client's timeout
+ *   fires (or the emulator's `close()` drops the connection) — a hang past the timeout after the send happened.
  *
  * Either way the request counts in the emulator's `received` counter. Under msw, a reset maps to
  * `HttpResponse.error()`.
  */
 export type EmulatorFault = FaultTiming &
   (
-    | { status?: number; json?: unknown; text?: never; resetSocket?: 'mid-response' }
-    | { status?: number; text: string; json?: never; resetSocket?: 'mid-response' }
-    | { resetSocket: 'before-response'; status?: never; json?: never; text?: never }
+    | {
+        status?: number;
+        json?: unknown;
+        text?: never;
+        resetSocket?: 'mid-response';
+        afterRecord?: boolean;
+        hang?: never;
+      }
+    | {
+        status?: number;
+        text: string;
+        json?: never;
+        resetSocket?: 'mid-response';
+        afterRecord?: boolean;
+        hang?: never;
+      }
+    | {
+        resetSocket: 'before-response';
+        status?: never;
+        json?: never;
+        text?: never;
+        afterRecord?: never;
+        hang?: never;
+      }
+    | { hang: true; status?: never; json?: never; text?: never; resetSocket?: never; afterRecord?: never }
   );
 
-const KEYS = new Set(['status', 'json', 'text', 'headers', 'delayMs', 'resetSocket', 'times']);
+const KEYS = new Set([
+  'status',
+  'json',
+  'text',
+  'headers',
+  'delayMs',
+  'resetSocket',
+  'afterRecord',
+  'hang',
+  'times',
+]);
 const RESETS = new Set(['before-response', 'mid-response']);
 
 /** Returns `fault` if it is one of the shapes above, else throws naming the bad key or value (`RangeError` for a number out of range, else `TypeError`). */
@@ -79,8 +115,31 @@ export function checkEmulatorFault(fault: unknown): EmulatorFault {
   ) {
     throw fail("resetSocket 'before-response' sends no response: drop status/json/text");
   }
+  checkAfterRecord(f, fail);
   if (f.times !== undefined && !(Number.isInteger(f.times) && (f.times as number) >= 1)) {
     throw outOfRange('times must be a positive integer');
   }
   return f as EmulatorFault;
+}
+
+/** The record-then-fail keys: `afterRecord` needs a replacement response; `hang` stands alone. */
+function checkAfterRecord(f: Record<string, unknown>, fail: (why: string) => TypeError): void {
+  const replaces = f.status !== undefined || f.json !== undefined || f.text !== undefined;
+  if (f.afterRecord !== undefined) {
+    if (typeof f.afterRecord !== 'boolean') throw fail('afterRecord must be a boolean');
+    if (f.afterRecord && !replaces) {
+      throw fail(
+        'afterRecord needs status, json or text (without a replacement the request is processed anyway)',
+      );
+    }
+    if (f.afterRecord && f.resetSocket === 'before-response') {
+      throw fail("afterRecord cannot be combined with resetSocket 'before-response' (nothing is processed)");
+    }
+  }
+  if (f.hang !== undefined) {
+    if (f.hang !== true) throw fail('hang must be true');
+    if (replaces || f.resetSocket !== undefined || f.afterRecord !== undefined) {
+      throw fail('hang sends no response: drop status/json/text/resetSocket/afterRecord');
+    }
+  }
 }

@@ -40,9 +40,11 @@ export type {
   TwilioCallbackStatus,
   TwilioEmulator,
   TwilioEmulatorEvent,
+  TwilioEmulatorMode,
   TwilioEmulatorOptions,
   TwilioErrorBody,
   TwilioHandled,
+  TwilioRequestOptions,
   TwilioTestAccount,
 } from './twilio-emulator.js';
 export {

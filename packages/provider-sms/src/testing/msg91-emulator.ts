@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../duration.js';
 import {
   type BehaviourResult,
   EMULATOR_MAX_BODY_BYTES,
@@ -10,9 +11,12 @@ import {
   type ReceivedRequest,
   randomHex,
   seededHex,
+  sleep,
   startServer,
 } from './core.js';
+import { msg91DeliveryReport, postMsg91Report } from './msg91-delivery-report.js';
 import { MSG91_INVALID_SCHTIME_MESSAGE, parseMsg91Schtime } from './msg91-schtime.js';
+import { PendingWork } from './pending-work.js';
 
 /** A MSG91 Flow template the emulator knows, with the variables every recipient must carry. */
 export interface Msg91Template {
@@ -120,6 +124,13 @@ export interface Msg91EmulatorOptions {
   duplicateWindowMs?: number;
   /** Where `fireDeliveryReport` POSTs delivery reports (MSG91's dashboard setting); none by default. */
   dlrUrl?: string;
+  /**
+   * 'test' (default): reports only through `fireDeliveryReport`. 'live': after each accepted send the emulator
+   * POSTs a 'delivered' report (CRQID echoed) to `dlrUrl` by itself, `dlrDelayMs` later.
+   */
+  mode?: 'test' | 'live';
+  /** Live mode: how long after a send its delivery report is POSTed (ms); default 10. */
+  dlrDelayMs?: number;
 }
 
 /** A running MSG91 emulator (a real HTTP server). */
@@ -144,6 +155,12 @@ export interface Msg91Emulator {
   requests: ReceivedRequest[];
   /** Current balance. */
   readonly balance: number;
+  /** 'test' or 'live'. */
+  readonly mode: 'test' | 'live';
+  /** Sets the balance (SMS credits, a non-negative integer): what `balance.php` answers, and 301 once used up. */
+  setBalance(credits: number): void;
+  /** Resolves when every delivery report started so far (by itself or `fireDeliveryReport`) has been POSTed (or failed). */
+  settled(): Promise<void>;
   /** Queues a fault for the next request(s). */
   inject(fault: EmulatorFault): void;
   /** Clears messages, rejected requests, reports, requests, pending faults and the duplicate window; restores the starting balance. */
@@ -324,11 +341,21 @@ export class Msg91EmulatorCore {
   readonly rejected: RejectedMsg91Request[] = [];
   readonly reports: Msg91ReportDelivery[] = [];
   dlrUrl: string | undefined;
+  readonly mode: 'test' | 'live';
+  private readonly dlrDelayMs: number;
   private readonly startBalance: number;
   private readonly listeners = new EmulatorListeners<Msg91EmulatorEvent>();
+  private readonly pending = new PendingWork();
 
   constructor(opts: Omit<Msg91EmulatorOptions, 'host' | 'port'> & { messages?: EmulatedMsg91Message[] }) {
     this.dlrUrl = opts.dlrUrl;
+    this.mode = opts.mode ?? 'test';
+    if (this.mode !== 'test' && this.mode !== 'live')
+      throw new RangeError(`mode must be 'test' or 'live' (got ${String(opts.mode)})`);
+    this.dlrDelayMs = opts.dlrDelayMs ?? 10;
+    if (!Number.isFinite(this.dlrDelayMs) || this.dlrDelayMs < 0 || this.dlrDelayMs > MAX_TIMER_MS)
+      throw new RangeError(`dlrDelayMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
+    if (opts.balance !== undefined) checkCredits(opts.balance, 'balance');
     const templates = opts.templates?.length
       ? [...opts.templates]
       : [{ id: seededHex(opts.seed, 'msg91-template-id', 12), variables: ['body'] }];
@@ -374,9 +401,30 @@ export class Msg91EmulatorCore {
         for (const [k, t] of this.state.recent)
           if (now - t >= this.state.duplicateWindowMs) this.state.recent.delete(k);
         this.state.recent.set(accepted.fingerprint, now);
+        if (this.mode === 'live') this.pending.track(this.reportLater(accepted.messages));
       },
     };
   };
+
+  /** Sets the balance (`setBalance`). */
+  setBalance(credits: number): void {
+    this.state.balance = checkCredits(credits, 'setBalance(credits)');
+  }
+
+  /** Resolves when the delivery reports started so far are done. */
+  settled(): Promise<void> {
+    return this.pending.settled();
+  }
+
+  /** Live mode: a 'delivered' report for an accepted request, `dlrDelayMs` later, when a `dlrUrl` is set. */
+  private async reportLater(messages: readonly EmulatedMsg91Message[]): Promise<void> {
+    await sleep(this.dlrDelayMs, this.runtime.signal);
+    const requestId = messages[0]?.requestId;
+    if (this.runtime.signal.aborted || !this.dlrUrl || requestId === undefined) return;
+    // reset() may have dropped the message meanwhile: then there is nothing to report.
+    if (!this.messages.some((m) => m.requestId === requestId)) return;
+    await this.fireDeliveryReport(requestId, { status: 'delivered' });
+  }
 
   /** The rejected request to record for a refused send with the valid auth key, if it is one. */
   private rejection(
@@ -464,62 +512,30 @@ export class Msg91EmulatorCore {
       throw new RangeError(`no message ${requestId}${options.mobile ? ` to ${options.mobile}` : ''}`);
     const url = options.url ?? this.dlrUrl;
     if (!url) throw new RangeError('no MSG91 delivery report URL configured (dlrUrl)');
-    const desc = DLR_DESCRIPTIONS[options.status];
-    if (!desc) throw new RangeError(`unsupported status ${String(options.status)}`);
-    const code = options.code ?? desc.code;
-    if (!Number.isInteger(code) || code < 0) throw new RangeError('code must be a non-negative integer');
-    const date = istDate(new Date());
-    const first = targets[0]!;
-    const request: Record<string, unknown> = {
-      requestId,
-      userId: 'emulator',
-      campaignName: 'API',
-      ...(first.sender ? { senderId: first.sender } : {}),
-      report: targets.map((m) => ({
-        date,
-        number: m.mobile,
-        status: String(code),
-        desc: desc.desc,
-        failedReason: options.status === 'delivered' ? '' : desc.desc,
-        CRQID: m.crqid ?? '',
-        credit: '1',
-      })),
-    };
+    const { request, code } = msg91DeliveryReport(requestId, targets, options);
     const delivery: Msg91ReportDelivery = { url, reported: options.status, data: [request] };
     this.reports.push(delivery);
     for (const m of targets) {
       m.status = options.status;
       m.reportStatus = code;
     }
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ data: JSON.stringify(delivery.data) }).toString(),
-        signal: this.runtime.signal,
-      });
-      delivery.responseStatus = res.status;
-      delivery.responseBody = (await res.text()).slice(0, 4096);
-    } catch (err) {
-      delivery.error = (err as Error).message;
-    }
-    this.emit({ type: 'status', messages: targets, delivery });
-    return delivery;
+    const posted = postMsg91Report(delivery, this.runtime.signal).then((d) => {
+      this.emit({ type: 'status', messages: targets, delivery: d });
+      return d;
+    });
+    this.pending.track(posted);
+    return posted;
   }
 }
 
-const DLR_DESCRIPTIONS: Record<string, { code: number; desc: string }> = {
-  delivered: { code: 1, desc: 'DELIVERED' },
-  failed: { code: 2, desc: 'FAILED' },
-  undelivered: { code: 26, desc: 'UNDELIVERED' },
-};
-
-/** "YYYY-MM-DD hh:mm:ss" in Indian Standard Time, as MSG91 writes report dates. */
-function istDate(d: Date): string {
-  return new Date(d.getTime() + 5.5 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+/** A balance in SMS credits, or a `RangeError` naming `what`. */
+function checkCredits(credits: number, what: string): number {
+  if (!Number.isInteger(credits) || credits < 0)
+    throw new RangeError(`${what} must be a non-negative integer`);
+  return credits;
 }
 
-/** Starts a MSG91 emulator (a real node:http server): Flow API send and balance check. */
+/** Starts a MSG91 emulator (a real node:http server): Flow API send and balance check; `mode: 'live'` reports deliveries by itself. */
 export async function startMsg91Emulator(opts: Msg91EmulatorOptions = {}): Promise<Msg91Emulator> {
   const core = new Msg91EmulatorCore(opts);
   const server = await startServer(
@@ -551,6 +567,9 @@ export async function startMsg91Emulator(opts: Msg91EmulatorOptions = {}): Promi
     get balance() {
       return core.state.balance;
     },
+    mode: core.mode,
+    setBalance: (credits) => core.setBalance(credits),
+    settled: () => core.settled(),
     inject: (fault) => core.runtime.inject(fault),
     reset: () => core.reset(),
     subscribe: (listener) => core.subscribe(listener),

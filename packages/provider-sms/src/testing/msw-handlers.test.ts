@@ -76,6 +76,31 @@ describe('twilioHandlers', () => {
     expect(tw.received).toBe(3);
   });
 
+  it("mode 'live': the account and the message list answer like a live account; afterRecord records, then fails", async () => {
+    const live = twilioHandlers({ mode: 'live', baseUrl: 'https://live.twilio.test' });
+    server.use(...live);
+    try {
+      const auth = { authorization: basic(live.accountSid, live.authToken) };
+      const base = `https://live.twilio.test/2010-04-01/Accounts/${live.accountSid}`;
+      expect((await fetch(`${base}.json`, { headers: auth })).status).toBe(200);
+      live.inject({ status: 500, afterRecord: true });
+      const created = await fetch(`${base}/Messages.json`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...ok, From: '+14155550100' }).toString(),
+      });
+      expect(created.status).toBe(500);
+      const list = (await (
+        await fetch(`${base}/Messages.json?To=%2B14155552671`, { headers: auth })
+      ).json()) as {
+        messages: { from: string }[];
+      };
+      expect(list.messages.map((x) => x.from)).toEqual(['+14155550100']);
+    } finally {
+      server.resetHandlers();
+    }
+  });
+
   it('records into a caller-supplied array', async () => {
     const messages: typeof tw.messages = [];
     const own = twilioHandlers({ baseUrl: 'https://twilio.test', messages });

@@ -8,6 +8,7 @@ import {
   type EmulatedMessage,
   type StatusCallbackDelivery,
   TwilioEmulatorCore,
+  type TwilioEmulatorMode,
   type TwilioTestAccount,
 } from './twilio-emulator.js';
 
@@ -61,6 +62,8 @@ export interface TwilioHandlersOptions {
   messages?: EmulatedMessage[];
   /** POST signed status callbacks through `fetch` (msw must let them through); default false. */
   statusCallbacks?: boolean;
+  /** 'test' (default) or 'live', as `startTwilioEmulator`. */
+  mode?: TwilioEmulatorMode;
 }
 
 /** Options of `msg91Handlers`. */
@@ -117,6 +120,15 @@ export type Msg91MswHandlers = MswHttpHandler[] &
     reset(): void;
   };
 
+/** Resolves once any of `signals` aborts. */
+function untilAborted(signals: readonly AbortSignal[]): Promise<void> {
+  return new Promise((resolve) => {
+    const any = AbortSignal.any([...signals]);
+    if (any.aborted) resolve();
+    else any.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
 function catchAll(
   baseUrl: string,
   runtime: EmulatorRuntime,
@@ -137,6 +149,8 @@ function catchAll(
       body: await request.text(),
     };
     const action = await runtime.run(req, behaviour);
+    // A hang answers nothing until the client gives up (its signal) or the handlers' runtime shuts down.
+    if (action.kind === 'hang') await untilAborted([request.signal, runtime.signal]);
     if (action.kind !== 'respond') return HttpResponse.error();
     // Always with a body and Content-Length: a body-less mocked response can stall keep-alive clients.
     return HttpResponse.text(action.response.body, {
@@ -149,7 +163,7 @@ function catchAll(
 /** msw handlers behaving like the Twilio emulator (same behaviour function); spread them into `setupServer`. */
 export function twilioHandlers(opts: TwilioHandlersOptions = {}): TwilioMswHandlers {
   const accounts = opts.accounts?.length ? [...opts.accounts] : [createTwilioTestAccount()];
-  const core = new TwilioEmulatorCore(accounts, opts.statusCallbacks ?? false, opts.messages);
+  const core = new TwilioEmulatorCore(accounts, opts.statusCallbacks ?? false, opts.messages, opts.mode);
   const handlers = [catchAll(opts.baseUrl ?? 'https://api.twilio.com', core.runtime, core.behaviour)];
   const first = accounts[0]!;
   return Object.defineProperties(handlers, {

@@ -1,26 +1,13 @@
 // Raw fetch against the real Twilio emulator server. No msw in this file (it would intercept 127.0.0.1).
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Ajv } from 'ajv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { computeTwilioSignature } from '../webhooks/twilio-signature.js';
 import { startTwilioEmulator, type TwilioEmulator } from './index.js';
+import { twilioMessageSchema, validateTwilioMessage } from './twilio-schema-test-helpers.js';
 
-const schema = JSON.parse(
-  readFileSync(new URL('../../test/fixtures/twilio-message.schema.json', import.meta.url), 'utf8'),
-) as { properties: Record<string, unknown> };
-
-// Real checks for the schema's custom formats (Ajv would otherwise ignore them, with a warning).
-const ajv = new Ajv({ strict: false })
-  .addFormat('phone-number', /^\+[1-9]\d{1,14}$/)
-  .addFormat(
-    'date-time-rfc-2822',
-    /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/,
-  )
-  .addFormat('currency', /^[A-Z]{3}$/)
-  .addFormat('uri-map', true);
-const validateMessage = ajv.compile(schema);
+const schema = twilioMessageSchema;
+const validateMessage = validateTwilioMessage;
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 

@@ -16,7 +16,10 @@ import {
   sleep,
   startServer,
 } from './core.js';
+import { PendingWork } from './pending-work.js';
 import { checkCreateParams, isParamFailure } from './twilio-emulator-validate.js';
+import { handleTwilioLiveRead } from './twilio-live-reads.js';
+import { TWILIO_API_VERSION as API_VERSION, twilioMessageResource } from './twilio-message-resource.js';
 
 /** A Twilio account the emulator accepts (it behaves like Twilio's test credentials). */
 export interface TwilioTestAccount {
@@ -49,6 +52,10 @@ export interface EmulatedMessage {
   contentSid?: string;
   /** The `ErrorCode` of the last status callback fired with one (`fireStatusCallback`). */
   errorCode?: number;
+  /** When the message reached `sent` (also set by a later `delivered` / `undelivered`): Twilio's `date_sent`. */
+  sentAt?: Date;
+  /** When the status last changed (Twilio's `date_updated`); `createdAt` until then. */
+  updatedAt?: Date;
   segments: number;
   encoding: SmsEncoding;
   createdAt: Date;
@@ -107,8 +114,17 @@ export interface FireStatusCallbackOptions {
   url?: string;
 }
 
+/**
+ * 'test' (default): Twilio with test credentials (magic numbers, only +15005550006 as From, 403/20008 for reads).
+ * 'live': a live account — any From but the magic failing ones, `GET` account → 200, message fetch and list
+ * (filters, paging, `date_sent` once sent), messages progress to sent/delivered by themselves.
+ */
+export type TwilioEmulatorMode = 'test' | 'live';
+
 /** Options of `startTwilioEmulator`. */
 export interface TwilioEmulatorOptions {
+  /** 'test' (default) or 'live' (see `TwilioEmulatorMode`). */
+  mode?: TwilioEmulatorMode;
   /** Default '127.0.0.1'. */
   host?: string;
   /** Default 0 (a free port). */
@@ -120,7 +136,10 @@ export interface TwilioEmulatorOptions {
    * across restarts (so stored configs keep working). Not with `accounts`.
    */
   seed?: string;
-  /** POST signed status callbacks ('sent', then 'delivered') to a message's `StatusCallback`; default true. */
+  /**
+   * POST signed status callbacks ('sent', then 'delivered') to a message's `StatusCallback`; default true. In live
+   * mode this also moves messages without a StatusCallback to sent, then delivered.
+   */
   statusCallbacks?: boolean;
 }
 
@@ -132,6 +151,8 @@ export interface TwilioEmulator {
   accountSid: string;
   /** The first account's token. */
   authToken: string;
+  /** 'test' or 'live'. */
+  mode: TwilioEmulatorMode;
   accounts: readonly TwilioTestAccount[];
   /** Messages accepted, oldest first. */
   messages: EmulatedMessage[];
@@ -184,8 +205,6 @@ export const TWILIO_MAGIC_TO: Readonly<Record<string, number>> = {
 /** The only `From` that passes with test credentials. */
 export const TWILIO_VALID_FROM = '+15005550006';
 
-const API_VERSION = '2010-04-01';
-
 /** Generates a valid-looking Twilio test account (`AC` + 32 hex, 32-hex token); the same `seed` gives the same one. */
 export function createTwilioTestAccount(seed?: string): TwilioTestAccount {
   return {
@@ -203,11 +222,6 @@ export function twilioError(status: number, code: number, message: string): Emul
     status,
   };
   return jsonResponse(status, body, { 'twilio-request-id': `RQ${randomHex(16)}` });
-}
-
-/** RFC 2822 date as Twilio writes it: "Thu, 30 Jul 2015 20:12:31 +0000". */
-function rfc2822(d: Date): string {
-  return d.toUTCString().replace(/GMT$/, '+0000');
 }
 
 /** The outcome of `handleTwilioRequest`: a response, and the message to record when it was accepted. */
@@ -233,15 +247,25 @@ function authenticate(
 const E164 = /^\+[1-9]\d{6,14}$/;
 const MG_SID = /^MG[0-9a-fA-F]{32}$/;
 
+/** Options of `handleTwilioRequest`. */
+export interface TwilioRequestOptions {
+  accounts: readonly TwilioTestAccount[];
+  /** Default 'test'. */
+  mode?: TwilioEmulatorMode;
+  /** The messages live-mode reads answer from. */
+  messages?: readonly EmulatedMessage[];
+}
+
 /**
  * Twilio's behaviour with test credentials, as a function from request to response (shared by the HTTP
  * server and the msw handlers). Credentials for another account than the one in the path answer
  * 401/20003, like wrong credentials. Apart from `POST …/Messages.json`, everything under
- * `/2010-04-01/Accounts` answers 403/20008; any other path 404/20404.
+ * `/2010-04-01/Accounts` answers 403/20008; any other path 404/20404. In live mode the account, message
+ * fetch and message list reads are answered (`handleTwilioLiveRead`), other account resources 404/20404.
  */
 export async function handleTwilioRequest(
   req: EmulatorRequest,
-  options: { accounts: readonly TwilioTestAccount[] },
+  options: TwilioRequestOptions,
 ): Promise<TwilioHandled> {
   const pathname = req.path.split('?')[0] ?? '';
   if (!/^\/2010-04-01\/Accounts(?:[./]|$)/.test(pathname)) {
@@ -255,11 +279,20 @@ export async function handleTwilioRequest(
     res.headers['www-authenticate'] = 'Basic realm="Twilio API"';
     return { response: res };
   }
-  if (req.method === 'POST' && m?.[2] === '/Messages.json') return createMessage(req, account);
-  return { response: twilioError(403, 20008, 'Resource not accessible with Test Account Credentials') };
+  const live = options.mode === 'live';
+  if (req.method === 'POST' && m?.[2] === '/Messages.json') return createMessage(req, account, live);
+  if (!live)
+    return { response: twilioError(403, 20008, 'Resource not accessible with Test Account Credentials') };
+  const notFound = (path: string) => twilioError(404, 20404, `The requested resource ${path} was not found`);
+  const read = handleTwilioLiveRead(req, account, m?.[2], options.messages ?? [], notFound);
+  return { response: read ?? notFound(pathname) };
 }
 
-async function createMessage(req: EmulatorRequest, account: TwilioTestAccount): Promise<TwilioHandled> {
+async function createMessage(
+  req: EmulatorRequest,
+  account: TwilioTestAccount,
+  live: boolean,
+): Promise<TwilioHandled> {
   const form = new URLSearchParams(req.body);
   const to = form.get('To') ?? '';
   const from = form.get('From') ?? '';
@@ -274,7 +307,8 @@ async function createMessage(req: EmulatorRequest, account: TwilioTestAccount): 
   if (isParamFailure(params)) return fail(params.code, params.message);
   const { body, statusCallback } = params;
   if (from) {
-    const fromCode = TWILIO_MAGIC_FROM[from] ?? (from === TWILIO_VALID_FROM ? undefined : 21606);
+    // A live account owns every From but the magic failing ones; test credentials only +15005550006.
+    const fromCode = TWILIO_MAGIC_FROM[from] ?? (live || from === TWILIO_VALID_FROM ? undefined : 21606);
     if (fromCode === 21212) {
       return fail(
         21212,
@@ -314,30 +348,6 @@ async function createMessage(req: EmulatorRequest, account: TwilioTestAccount): 
   const now = new Date();
   const viaService = !from;
   const status = params.sendAt ? 'scheduled' : viaService ? 'accepted' : 'queued';
-  const uri = `/${API_VERSION}/Accounts/${account.accountSid}/Messages/${sid}.json`;
-  const resource = {
-    account_sid: account.accountSid,
-    api_version: API_VERSION,
-    body,
-    date_created: rfc2822(now),
-    date_sent: null,
-    date_updated: rfc2822(now),
-    direction: 'outbound-api',
-    error_code: null,
-    error_message: null,
-    from: from || null,
-    messaging_service_sid: serviceSid || null,
-    num_media: String(params.mediaUrls.length),
-    // Like a live account: a Messaging Service has not picked a sender yet, so Twilio reports 0 segments.
-    num_segments: viaService ? '0' : String(segments),
-    price: null,
-    price_unit: 'USD',
-    sid,
-    status,
-    subresource_uris: { media: `/${API_VERSION}/Accounts/${account.accountSid}/Messages/${sid}/Media.json` },
-    to,
-    uri,
-  };
   const message: EmulatedMessage = {
     sid,
     accountSid: account.accountSid,
@@ -355,6 +365,7 @@ async function createMessage(req: EmulatorRequest, account: TwilioTestAccount): 
   if (params.validityPeriod !== undefined) message.validityPeriod = params.validityPeriod;
   if (params.mediaUrls.length > 0) message.mediaUrls = params.mediaUrls;
   if (params.contentSid) message.contentSid = params.contentSid;
+  const resource = twilioMessageResource(message);
   return { response: jsonResponse(201, resource, { 'twilio-request-id': `RQ${randomHex(16)}` }), message };
 }
 
@@ -364,14 +375,17 @@ export class TwilioEmulatorCore {
   readonly messages: EmulatedMessage[];
   readonly callbacks: StatusCallbackDelivery[] = [];
   readonly rejected: RejectedTwilioMessage[] = [];
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new PendingWork();
   private readonly listeners = new EmulatorListeners<TwilioEmulatorEvent>();
 
   constructor(
     readonly accounts: readonly TwilioTestAccount[],
     readonly statusCallbacks: boolean,
     messages?: EmulatedMessage[],
+    readonly mode: TwilioEmulatorMode = 'test',
   ) {
+    if (mode !== 'test' && mode !== 'live')
+      throw new RangeError(`mode must be 'test' or 'live' (got ${String(mode)})`);
     if (accounts.length === 0) throw new RangeError('at least one Twilio account is required');
     this.messages = messages ?? [];
   }
@@ -384,7 +398,11 @@ export class TwilioEmulatorCore {
 
   /** The behaviour function with recording and status callbacks wired in. */
   readonly behaviour = async (req: EmulatorRequest): Promise<BehaviourResult> => {
-    const handled = await handleTwilioRequest(req, { accounts: this.accounts });
+    const handled = await handleTwilioRequest(req, {
+      accounts: this.accounts,
+      mode: this.mode,
+      messages: this.messages,
+    });
     const message = handled.message;
     if (!message) {
       const rejected = this.rejection(req, handled.response);
@@ -402,7 +420,8 @@ export class TwilioEmulatorCore {
       commit: () => {
         this.messages.push(message);
         this.emit({ type: 'message', message });
-        if (this.statusCallbacks && message.statusCallback && message.status !== 'scheduled')
+        const progresses = this.mode === 'live' || message.statusCallback !== undefined;
+        if (this.statusCallbacks && progresses && message.status !== 'scheduled')
           this.track(this.fireCallbacks(message));
       },
     };
@@ -467,21 +486,22 @@ export class TwilioEmulatorCore {
     return p;
   }
 
-  async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  settled(): Promise<void> {
+    return this.pending.settled();
   }
 
   private track(p: Promise<void>): void {
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
+    this.pending.track(p);
   }
 
+  /** Moves a message to sent, then delivered, POSTing a callback for each when it has a StatusCallback. */
   private async fireCallbacks(message: EmulatedMessage): Promise<void> {
-    const url = message.statusCallback!;
+    const url = message.statusCallback;
     for (const status of ['sent', 'delivered'] as const) {
       await sleep(5, this.runtime.signal);
       if (this.runtime.signal.aborted) return;
-      await this.postCallback(message, url, status);
+      if (url) await this.postCallback(message, url, status);
+      else setStatus(message, status);
     }
   }
 
@@ -492,9 +512,7 @@ export class TwilioEmulatorCore {
     errorCode?: number,
   ): Promise<StatusCallbackDelivery> {
     const account = this.accounts.find((a) => a.accountSid === message.accountSid)!;
-    message.status = status;
-    if (errorCode !== undefined) message.errorCode = errorCode;
-    else delete message.errorCode;
+    setStatus(message, status, errorCode);
     const params: Record<string, string> = {
       AccountSid: message.accountSid,
       ApiVersion: API_VERSION,
@@ -531,12 +549,22 @@ export class TwilioEmulatorCore {
   }
 }
 
-/** Starts a Twilio emulator (a real node:http server) behaving like Twilio with test credentials. */
+/** Applies a reported status: `date_updated`, and `date_sent` the first time it got past the carrier hand-off. */
+function setStatus(message: EmulatedMessage, status: TwilioCallbackStatus, errorCode?: number): void {
+  const now = new Date();
+  message.status = status;
+  message.updatedAt = now;
+  if (status !== 'failed') message.sentAt ??= now;
+  if (errorCode !== undefined) message.errorCode = errorCode;
+  else delete message.errorCode;
+}
+
+/** Starts a Twilio emulator (a real node:http server) behaving like Twilio with test credentials, or a live account (`mode: 'live'`). */
 export async function startTwilioEmulator(opts: TwilioEmulatorOptions = {}): Promise<TwilioEmulator> {
   if (opts.seed !== undefined && opts.accounts?.length)
     throw new RangeError('startTwilioEmulator: pass either accounts or seed, not both');
   const accounts = opts.accounts?.length ? [...opts.accounts] : [createTwilioTestAccount(opts.seed)];
-  const core = new TwilioEmulatorCore(accounts, opts.statusCallbacks ?? true);
+  const core = new TwilioEmulatorCore(accounts, opts.statusCallbacks ?? true, undefined, opts.mode);
   const server = await startServer(
     opts.host ?? '127.0.0.1',
     opts.port ?? 0,
@@ -549,6 +577,7 @@ export async function startTwilioEmulator(opts: TwilioEmulatorOptions = {}): Pro
     url: server.url,
     accountSid: first.accountSid,
     authToken: first.authToken,
+    mode: core.mode,
     accounts,
     messages: core.messages,
     get received() {

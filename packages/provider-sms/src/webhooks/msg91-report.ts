@@ -1,3 +1,4 @@
+import { isAttemptId } from '../attempt-id.js';
 import { nodeCrypto } from '../builtins.js';
 import {
   malformedWebhook,
@@ -83,6 +84,7 @@ function toEvent(report: Json, request: Json, now: () => Date): SmsStatusEvent {
   }
   const reference = str(report.CRQID) ?? str(request.CRQID);
   if (reference) event.reference = reference;
+  if (isAttemptId(reference)) event.attemptId = reference;
   const from = str(report.senderId) ?? str(request.senderId);
   if (from) event.from = from;
   return event;

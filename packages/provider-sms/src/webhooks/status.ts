@@ -20,6 +20,11 @@ export interface SmsStatusEvent {
   at: Date;
   /** The caller's `reference` (MSG91 CRQID), when reported. */
   reference?: string;
+  /**
+   * The dispatch ledger's attempt id (`SmsCallOptions.attemptId`), when the event names one: Twilio's `sms_attempt`
+   * query parameter of the signed callback URL; MSG91's CRQID when it has an attempt id's shape (then also `reference`).
+   */
+  attemptId?: string;
   /** Tenant whose callback URL received it (set by the webhook handler for Twilio). */
   tenantId?: string;
   /** The provider's payload as received (no secrets: neither provider puts credentials in it). */

@@ -1,3 +1,4 @@
+import { attemptIdFromUrl } from '../attempt-id.js';
 import { isSmsStatus } from '../status.js';
 import {
   malformedWebhook,
@@ -90,6 +91,9 @@ export function twilioStatusEventFromForm(
   };
   const from = params.get('From');
   if (from) event.from = from;
+  // The query is part of the signed URL: an attempt id read from it was signed by the account's token.
+  const attemptId = attemptIdFromUrl(options.url);
+  if (attemptId) event.attemptId = attemptId;
   const errorCode = params.get('ErrorCode')?.trim();
   if (errorCode) {
     event.errorCode = /^\d+$/.test(errorCode) ? Number(errorCode) : errorCode;
