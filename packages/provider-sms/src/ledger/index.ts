@@ -1,0 +1,25 @@
+// `@leadmetrics/provider-sms/ledger`: the dispatch ledger and dispatcher on their own page. Every name is also
+// exported by the root entry (this entry re-exports it, so the two are the same objects and cost the same to import).
+export type {
+  MessageFingerprint,
+  SmsDispatchEvent,
+  SmsDispatcher,
+  SmsDispatcherOptions,
+  SmsDispatchInput,
+  SmsDispatchResult,
+  SmsLedger,
+  SmsLedgerAttempt,
+  SmsLedgerEntry,
+  SmsLedgerError,
+  SmsLedgerEvidenceKey,
+  SmsLedgerLease,
+  SmsLedgerOptions,
+  SmsLedgerResult,
+} from '../index.js';
+export {
+  createSmsDispatcher,
+  createSmsLedger,
+  ledgerStateForError,
+  MAX_NOTIFICATION_ID_LENGTH,
+  migrate,
+} from '../index.js';
