@@ -1,6 +1,6 @@
 // createSmsLedger (docs/design.md §10): the rows of notification_dispatch_log as a per-notification state machine.
 // Every write of the lease holder is conditional on its lease id; evidence (a callback, the reconciler) is not.
-import type { ConfigCipher } from '../config/cipher.js';
+import type { ConfigCipher, DerivedKey } from '../config/cipher.js';
 import type { Queryable } from '../config/database.js';
 import { checkDurationMs } from '../duration.js';
 import { SmsError, type SmsLedgerState } from '../errors.js';
@@ -103,6 +103,19 @@ export function createSmsLedger(options: SmsLedgerOptions): SmsLedger {
   if (typeof retentionDays !== 'number' || !Number.isInteger(retentionDays) || retentionDays < 1)
     throw invalid('retentionDays', 'must be an integer ≥ 1');
 
+  // One HKDF per key id, not per dispatch (the subkeys live in this closure only).
+  const derived = new Map<string, DerivedKey>();
+  const fingerprintKeys = {
+    deriveKey(purpose: string, keyId?: string): DerivedKey {
+      const cacheKey = `${purpose}\u0000${keyId ?? ''}`;
+      let k = derived.get(cacheKey);
+      if (!k) {
+        k = cipher.deriveKey(purpose, keyId);
+        derived.set(cacheKey, k);
+      }
+      return k;
+    },
+  };
   const held = `tenant_id = $1 AND channel = 'sms' AND notification_id = $2 AND lease_id = $3`;
   const leaseParams = (l: SmsLedgerLease) => [l.tenantId, l.notificationId, l.leaseId];
   const changed = async (sql: string, params: unknown[]) => (await db.query(sql, params)).rows.length > 0;
@@ -110,7 +123,8 @@ export function createSmsLedger(options: SmsLedgerOptions): SmsLedger {
   const ledger: SmsLedger = {
     leaseMs,
     owner,
-    fingerprint: (recipient, message, keyId) => fingerprintMessage(cipher, recipient, message, keyId),
+    fingerprint: (recipient, message, keyId) =>
+      fingerprintMessage(fingerprintKeys, recipient, message, keyId),
     async claim(input) {
       const row = await claimRow(db, table, { ...input, owner, leaseMs });
       if (row) return { claimed: true, row };
