@@ -1,6 +1,6 @@
 // createSmsDispatcher (docs/design.md §10): one notification id → at most one provider message, its fate in the ledger.
 import { checkDurationMs } from '../duration.js';
-import { isSmsError, type SmsAttempt, SmsError } from '../errors.js';
+import { isSmsError, type SmsAttempt, SmsError, type SmsLedgerState } from '../errors.js';
 import { normalizeRecipient } from '../message.js';
 import { pacingSenderOf } from '../pacing/sender-key.js';
 import type { SmsSender } from '../sender.js';
@@ -52,11 +52,10 @@ export interface SmsDispatchEvent {
   type: 'dispatch';
   tenantId: string;
   notificationId: string;
-  state: SmsLedgerStateName;
+  state: SmsLedgerState;
   deduplicated?: boolean;
   code?: string;
 }
-type SmsLedgerStateName = 'claimed' | 'accepted' | 'rejected' | 'deferred' | 'unknown';
 
 /** The dispatcher. */
 export interface SmsDispatcher {
@@ -119,7 +118,7 @@ export function createSmsDispatcher(options: SmsDispatcherOptions): SmsDispatche
     }
     const current = row.state === 'claimed' ? await ledger.expireToUnknown(tenantId, notificationId) : row;
     const error = settledRowError(current ?? row);
-    emit({ ...base, state: error.ledgerState as SmsLedgerStateName, code: error.code });
+    emit({ ...base, state: error.ledgerState as SmsLedgerState, code: error.code });
     throw error;
   }
 
@@ -159,13 +158,13 @@ export function createSmsDispatcher(options: SmsDispatcherOptions): SmsDispatche
       emit({
         tenantId,
         notificationId,
-        state: row.state as SmsLedgerStateName,
+        state: row.state as SmsLedgerState,
         code: 'idempotency_conflict',
       });
       throw new SmsError({
         code: 'idempotency_conflict',
         message: `Notification ${notificationId} was dispatched before with a different message; nothing sent`,
-        ledgerState: row.state as SmsLedgerStateName,
+        ledgerState: row.state as SmsLedgerState,
       });
     }
     if (!claimed) return notClaimed(row, tenantId, notificationId);

@@ -60,10 +60,15 @@ export interface SmsLedgerEntry {
   updatedAt?: Date;
 }
 
-/** The columns every read selects; `db_now` is the database's clock (leases are measured on it, never the caller's). */
-export const ENTRY_COLUMNS = `tenant_id, channel, notification_id, state, recipient, provider, message_id, status,
-  status_at, result, error, attempts, lease_owner, lease_id, lease_expires_at, reason, created_at, updated_at,
-  fingerprint, fingerprint_key_id, now() AS db_now`;
+/** The columns every read selects (`state` from `stateSql`); `db_now` is the database's clock (leases are measured on it). */
+export const entryColumns = (
+  stateSql = 'state',
+): string => `tenant_id, channel, notification_id, ${stateSql} AS state,
+  recipient, provider, message_id, status, status_at, result, error, attempts, lease_owner, lease_id, lease_expires_at,
+  reason, created_at, updated_at, fingerprint, fingerprint_key_id, now() AS db_now`;
+
+/** The columns of a ledger row as every read and RETURNING selects them. */
+export const ENTRY_COLUMNS = entryColumns();
 
 /** A driver row of the ledger (pg and PGlite both give jsonb parsed and timestamptz as Date). */
 export type LedgerRow = Record<string, unknown>;

@@ -13,6 +13,7 @@ import { LEGACY_STATE_SQL } from './error-state.js';
 import { fingerprintMessage, type MessageFingerprint } from './fingerprint.js';
 import {
   ENTRY_COLUMNS,
+  entryColumns,
   type LedgerRow,
   type SmsLedgerAttempt,
   type SmsLedgerEntry,
@@ -217,9 +218,9 @@ export function createSmsLedger(options: SmsLedgerOptions): SmsLedger {
         });
       if (o.tenantId !== undefined) assertTenantId(o.tenantId);
       const limit = Math.max(1, Math.min(10_000, Math.floor(o.limit ?? 50)));
+      // Rows an older replica inserted (no state yet) show the state derived from their status and code.
       const res = await db.query(
-        `SELECT * FROM (SELECT ${ENTRY_COLUMNS.replace('state,', `COALESCE(state, ${LEGACY_STATE_SQL}) AS state,`)}
-           FROM ${table}) r
+        `SELECT * FROM (SELECT ${entryColumns(`COALESCE(state, ${LEGACY_STATE_SQL})`)} FROM ${table}) r
          WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR tenant_id = $2)
          ORDER BY created_at DESC LIMIT $3`,
         [o.state ?? null, o.tenantId ?? null, limit],
