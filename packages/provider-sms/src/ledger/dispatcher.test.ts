@@ -6,7 +6,7 @@ import { describeWithDatabases } from '../config/test-databases.js';
 import { isSmsError, SmsError } from '../errors.js';
 import { Msg91Provider } from '../providers/msg91.js';
 import { TwilioProvider } from '../providers/twilio.js';
-import { createSmsSender } from '../sender.js';
+import { createSmsSender, type SmsSenderOptions } from '../sender.js';
 import {
   createTwilioTestAccount,
   type Msg91Emulator,
@@ -53,6 +53,9 @@ const caught = async (p: Promise<unknown>): Promise<SmsError> => {
   return e;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const until = async (cond: () => boolean) => {
+  for (let i = 0; i < 400 && !cond(); i++) await sleep(10);
+};
 
 describeWithDatabases('createSmsDispatcher', (get) => {
   const twilioProvider = () =>
@@ -62,12 +65,21 @@ describeWithDatabases('createSmsDispatcher', (get) => {
     );
   const msg91Provider = () =>
     new Msg91Provider({ authKey: msg91.authKey, templateId: msg91.templateId }, { apiBaseUrl: msg91.url });
-  const setup = (opts: { provider?: SmsProvider; leaseMs?: number; resolveError?: SmsError } = {}) => {
+  const setup = (
+    opts: {
+      provider?: SmsProvider;
+      leaseMs?: number;
+      resolveError?: SmsError;
+      onResolve?: () => void;
+      sender?: Partial<SmsSenderOptions>;
+    } = {},
+  ) => {
     const { db, schema } = get();
     const provider = opts.provider ?? twilioProvider();
     const resolver = {
       resolve: async () => {
         if (opts.resolveError) throw opts.resolveError;
+        opts.onResolve?.();
         return { provider, source: 'tenant' as const };
       },
     };
@@ -75,6 +87,7 @@ describeWithDatabases('createSmsDispatcher', (get) => {
       resolver,
       retry: { maxAttempts: 1 },
       circuitBreaker: false,
+      ...opts.sender,
     });
     const ledger = createSmsLedger({ db, cipher, schema, leaseMs: opts.leaseMs ?? 30_000 });
     const dispatcher = createSmsDispatcher({ sender, ledger, resolver, settleMs: 60_000 });
@@ -317,6 +330,60 @@ describeWithDatabases('createSmsDispatcher', (get) => {
     const e = await caught(dispatcher.dispatch({ tenantId, notificationId: id, message: otp }));
     expect(e).toMatchObject({ code: 'invalid_message', ledgerState: 'rejected' });
     expect(twilio.requests).toHaveLength(1);
+  });
+
+  it('deferred: an open circuit (the provider was not called)', async () => {
+    const { dispatcher } = setup({ sender: { circuitBreaker: { failureThreshold: 1, cooldownMs: 60_000 } } });
+    twilio.inject({ status: 503, json: { code: 20500, message: 'down' } });
+    await caught(dispatcher.dispatch({ tenantId, notificationId: nid(), message: msg() })); // opens the circuit
+    const e = await caught(dispatcher.dispatch({ tenantId, notificationId: nid(), message: msg() }));
+    expect(e).toMatchObject({ ledgerState: 'deferred', outcome: 'not_sent' });
+    expect(twilio.requests).toHaveLength(1);
+  });
+
+  it('deferred: aborted before the request left', async () => {
+    const ctl = new AbortController();
+    const { dispatcher } = setup({ onResolve: () => ctl.abort() });
+    const id = nid();
+    const e = await caught(
+      dispatcher.dispatch({ tenantId, notificationId: id, message: msg() }, { signal: ctl.signal }),
+    );
+    expect(e).toMatchObject({ code: 'aborted', ledgerState: 'deferred', outcome: 'not_sent' });
+    expect(twilio.requests).toHaveLength(0);
+  });
+
+  it("deferred: a tenant's revoked credentials (Twilio 20003)", async () => {
+    const revoked = new TwilioProvider(
+      { accountSid: account.accountSid, authToken: 'f'.repeat(32), fromNumber: TWILIO_VALID_FROM },
+      { apiBaseUrl: twilio.url, timeoutMs: 5_000 },
+    );
+    const { dispatcher } = setup({ provider: revoked });
+    const e = await caught(dispatcher.dispatch({ tenantId, notificationId: nid(), message: msg() }));
+    expect(e).toMatchObject({ code: 'authentication_failed', ledgerState: 'deferred' });
+  });
+
+  it('rejected: MSG91 202 (invalid recipient)', async () => {
+    const { dispatcher } = setup({ provider: msg91Provider() });
+    msg91.inject({ status: 200, json: { type: 'error', code: '202', message: 'Invalid mobile number' } });
+    const e = await caught(dispatcher.dispatch({ tenantId, notificationId: nid(), message: msg() }));
+    expect(e).toMatchObject({ code: 'invalid_recipient', ledgerState: 'rejected' });
+  });
+
+  it('the lease is renewed during in-process retries: a second worker sees in_progress, the retry still sends', async () => {
+    const { dispatcher } = setup({
+      leaseMs: 1_000,
+      sender: { retry: { maxAttempts: 2, baseDelayMs: 1_500, maxDelayMs: 1_500 }, random: () => 0.999 },
+    });
+    const id = nid();
+    twilio.inject({ status: 429, json: { code: 20429, message: 'Too Many Requests' } });
+    const first = dispatcher.dispatch({ tenantId, notificationId: id, message: msg() });
+    await until(() => twilio.requests.length === 1);
+    await sleep(1_200); // past the first lease: only a renewal keeps the claim
+    const e = await caught(dispatcher.dispatch({ tenantId, notificationId: id, message: msg() }));
+    expect(e).toMatchObject({ code: 'in_progress', ledgerState: 'claimed' });
+    expect(await first).toMatchObject({ state: 'accepted', deduplicated: false });
+    expect(twilio.requests).toHaveLength(2);
+    expect(twilio.messages).toHaveLength(1);
   });
 
   it("evidence before the owner's write: claimed → accepted, the owner's accept is a no-op success", async () => {
