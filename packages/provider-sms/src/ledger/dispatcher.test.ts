@@ -70,7 +70,7 @@ describeWithDatabases('createSmsDispatcher', (get) => {
       provider?: SmsProvider;
       leaseMs?: number;
       resolveError?: SmsError;
-      onResolve?: () => void;
+      onResolve?: () => void | Promise<void>;
       sender?: Partial<SmsSenderOptions>;
     } = {},
   ) => {
@@ -79,7 +79,7 @@ describeWithDatabases('createSmsDispatcher', (get) => {
     const resolver = {
       resolve: async () => {
         if (opts.resolveError) throw opts.resolveError;
-        opts.onResolve?.();
+        await opts.onResolve?.();
         return { provider, source: 'tenant' as const };
       },
     };
@@ -384,6 +384,22 @@ describeWithDatabases('createSmsDispatcher', (get) => {
     expect(await first).toMatchObject({ state: 'accepted', deduplicated: false });
     expect(twilio.requests).toHaveLength(2);
     expect(twilio.messages).toHaveLength(1);
+  });
+
+  it('a claim lost before the provider call: nothing sent, the row left to its new holder', async () => {
+    const id = nid();
+    const { dispatcher, ledger } = setup({
+      onResolve: async () => {
+        const { db, schema } = get();
+        await db.query(`UPDATE ${ledgerTable(schema)} SET lease_id = 'another' WHERE notification_id = $1`, [
+          id,
+        ]);
+      },
+    });
+    const e = await caught(dispatcher.dispatch({ tenantId, notificationId: id, message: msg() }));
+    expect(e).toMatchObject({ code: 'in_progress', ledgerState: 'claimed', retryable: false });
+    expect(twilio.requests).toHaveLength(0);
+    expect(await ledger.get(tenantId, id)).toMatchObject({ state: 'claimed', attempts: [] });
   });
 
   it("evidence before the owner's write: claimed → accepted, the owner's accept is a no-op success", async () => {
