@@ -147,5 +147,9 @@ describe('deriveKey', () => {
     expect(c.deriveKey('ledger-fingerprint', 'k1').keyId).toBe('k1');
     expect(() => c.deriveKey('ledger-fingerprint', 'k9')).toThrow(/"k9" is not in the key ring/);
     expect(() => c.deriveKey('')).toThrow(/purpose/);
+    const hex = Buffer.from(a.key).toString('hex');
+    expect(JSON.stringify(a)).toBe('{"keyId":"k2","purpose":"ledger-fingerprint"}');
+    expect(inspect(a)).not.toContain(hex.slice(0, 8));
+    expect(inspect(a)).toContain('DerivedKey');
   });
 });

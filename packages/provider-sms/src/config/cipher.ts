@@ -150,7 +150,11 @@ export function createConfigCipher(options: ConfigCipherOptions): ConfigCipher {
         throw invalid('deriveKey(purpose): purpose must be a non-empty string');
       const info = Buffer.from(`provider-sms:${purpose}`);
       const derived = nodeCrypto().hkdfSync('sha256', key, Buffer.alloc(0), info, KEY_BYTES);
-      return { keyId, key: new Uint8Array(derived) };
+      // A subkey is a secret too: logging it shows its key id and purpose only.
+      return defineRedacted({ keyId, key: new Uint8Array(derived) }, 'DerivedKey', () => ({
+        keyId,
+        purpose,
+      }));
     },
   };
   // Keys live only in the closure; make logging the object show nothing more than ids.
