@@ -402,6 +402,47 @@ describeWithDatabases('createSmsDispatcher', (get) => {
     expect(await ledger.get(tenantId, id)).toMatchObject({ state: 'claimed', attempts: [] });
   });
 
+  it('the database down at the claim: provider_unavailable, not sent, retryable; nothing sent', async () => {
+    const down = {
+      query: async () => {
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+      },
+    };
+    const ledger = createSmsLedger({ db: down, cipher });
+    const sender = createSmsSender({
+      resolver: { resolve: async () => ({ provider: twilioProvider(), source: 'tenant' as const }) },
+    });
+    const dispatcher = createSmsDispatcher({ sender, ledger });
+    const e = await caught(dispatcher.dispatch({ tenantId, notificationId: nid(), message: msg() }));
+    expect(e).toMatchObject({ code: 'provider_unavailable', outcome: 'not_sent', retryable: true });
+    expect(twilio.requests).toHaveLength(0);
+  });
+
+  it('sent, but the accept could not be written: success, and the next dispatch does not send again', async () => {
+    const { db, schema } = get();
+    const real = createSmsLedger({ db, cipher, schema });
+    const broken = { ...real, accept: async () => Promise.reject(new Error('db down')) };
+    const provider = twilioProvider();
+    const resolver = { resolve: async () => ({ provider, source: 'tenant' as const }) };
+    const sender = createSmsSender({ resolver, retry: false });
+    const id = nid();
+    const out = await createSmsDispatcher({ sender, ledger: broken }).dispatch({
+      tenantId,
+      notificationId: id,
+      message: msg(),
+    });
+    expect(out).toMatchObject({ state: 'accepted', deduplicated: false });
+    const e = await caught(
+      createSmsDispatcher({ sender, ledger: real }).dispatch({
+        tenantId,
+        notificationId: id,
+        message: msg(),
+      }),
+    );
+    expect(e).toMatchObject({ code: 'in_progress', ledgerState: 'claimed' });
+    expect(twilio.requests).toHaveLength(1);
+  });
+
   it("evidence before the owner's write: claimed → accepted, the owner's accept is a no-op success", async () => {
     const { ledger } = setup();
     const id = nid();

@@ -216,8 +216,13 @@ export function createSmsDispatcher(options: SmsDispatcherOptions): SmsDispatche
           return id;
         },
       });
-      if (!(await ledger.accept(lease, out.result)))
-        logger?.warn({ tenantId, notificationId }, 'sms.dispatch: accepted, but the ledger row had moved on');
+      // It was sent: a failed write cannot undo that (the row stays claimed with its attempt → unknown, never resent).
+      const recorded = await ledger.accept(lease, out.result).catch(() => false);
+      if (!recorded)
+        logger?.warn(
+          { tenantId, notificationId },
+          'sms.dispatch: accepted, but the ledger could not record it',
+        );
       emit({ tenantId, notificationId, state: 'accepted', deduplicated: false });
       return { state: 'accepted', result: out.result, attempts: out.attempts, deduplicated: false };
     } catch (e) {
@@ -226,7 +231,12 @@ export function createSmsDispatcher(options: SmsDispatcherOptions): SmsDispatche
         : new SmsError({ code: 'unknown', message: 'The send failed unexpectedly', cause: e });
       if (error.ledgerState === 'claimed') throw error; // the lease was lost: the row is not ours to write
       const state = ledgerStateForError(error);
-      await ledger.fail(lease, state, toStoredError(error, recipient));
+      const written = await ledger.fail(lease, state, toStoredError(error, recipient)).then(
+        () => true,
+        () => false,
+      );
+      // Not written: the row stays claimed until its lease expires (then unknown if an attempt started).
+      if (!written) throw error.with({ ledgerState: 'claimed', retryAfterMs: ledger.leaseMs });
       const settled =
         state === 'unknown'
           ? error.with({ ledgerState: state, outcome: 'unknown', retryAfterMs: msLeft(settleBy, new Date()) })

@@ -2,6 +2,7 @@
 // Every write of the lease holder is conditional on its lease id; evidence (a callback, the reconciler) is not.
 import type { ConfigCipher, DerivedKey } from '../config/cipher.js';
 import type { Queryable } from '../config/database.js';
+import { toStoreError } from '../config/driver-errors.js';
 import { checkDurationMs } from '../duration.js';
 import { SmsError, type SmsLedgerState } from '../errors.js';
 import { defineRedacted } from '../redact.js';
@@ -88,8 +89,15 @@ const defaultOwner = () => `${process.env.HOSTNAME ?? 'host'}:${process.pid}`;
 /** Creates the dispatch ledger over `db` (run `migrate(db)` first); options are checked here. */
 export function createSmsLedger(options: SmsLedgerOptions): SmsLedger {
   if (!options || typeof options !== 'object') throw invalid('options', 'must be an object');
-  const { db, cipher } = options;
-  if (!db || typeof db.query !== 'function') throw invalid('db', 'must have query()');
+  const { db: raw, cipher } = options;
+  if (!raw || typeof raw.query !== 'function') throw invalid('db', 'must have query()');
+  // Driver failures surface as SmsError (store down → provider_unavailable, not_sent, retryable).
+  const db: Queryable = {
+    query: (text, params) =>
+      raw.query(text, params).catch((e: unknown) => {
+        throw toStoreError(e, 'the dispatch ledger');
+      }),
+  };
   if (!cipher || typeof cipher.deriveKey !== 'function') throw invalid('cipher', 'must be a ConfigCipher');
   const table = ledgerTable(options.schema);
   const leaseMs = checkDurationMs(options.leaseMs ?? 30_000, {
