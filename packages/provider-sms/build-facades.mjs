@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkg = fileURLToPath(new URL('.', import.meta.url));
-export const FACADES = ['config', 'webhooks'];
+export const FACADES = ['config', 'ledger', 'webhooks'];
 
 for (const name of FACADES) {
   const source = readFileSync(join(pkg, 'src', name, 'index.ts'), 'utf8');

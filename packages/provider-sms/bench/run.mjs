@@ -19,6 +19,7 @@ export const FIGURES = {
   'resolve-uncached': () => import('./resolve-uncached.mjs'),
   heap: () => import('./heap.mjs'),
   pacing: () => import('./pacing.mjs'),
+  dispatch: () => import('./dispatch.mjs'),
 };
 
 /** Runs the named figures (all by default) one after another; resolves the rows. */

@@ -6,6 +6,7 @@ export type {
   ConfigCipherContext,
   ConfigCipherOptions,
   ConfigDecryptFailure,
+  DerivedKey,
 } from './config/cipher.js';
 export {
   ConfigDecryptError,
@@ -56,6 +57,26 @@ export type {
 } from './errors.js';
 export { isSmsError, redactSecrets, SMS_ERROR_CODES, SmsError } from './errors.js';
 // Local checks: numbers, segments, encoding
+// Dispatch ledger: each notification sent at most once, its fate known
+export type {
+  SmsDispatchEvent,
+  SmsDispatcher,
+  SmsDispatcherOptions,
+  SmsDispatchInput,
+  SmsDispatchResult,
+} from './ledger/dispatcher.js';
+export { createSmsDispatcher } from './ledger/dispatcher.js';
+export { ledgerStateForError } from './ledger/error-state.js';
+export type { MessageFingerprint } from './ledger/fingerprint.js';
+export type { SmsLedger, SmsLedgerEvidenceKey, SmsLedgerLease, SmsLedgerOptions } from './ledger/ledger.js';
+export { createSmsLedger } from './ledger/ledger.js';
+export type {
+  SmsLedgerAttempt,
+  SmsLedgerEntry,
+  SmsLedgerError,
+  SmsLedgerResult,
+} from './ledger/ledger-row.js';
+export { MAX_NOTIFICATION_ID_LENGTH } from './ledger/notification-id.js';
 export type { CheckedMessage, SegmentInfo } from './message.js';
 export { checkMessage, countSegments, MAX_BODY_LENGTH, normalizeRecipient } from './message.js';
 export {

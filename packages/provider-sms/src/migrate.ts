@@ -1,6 +1,7 @@
 import type { Queryable } from './config/database.js';
 import { checkSchemaName, providerConfigStatements, runLockedMigration } from './config/store.js';
 import { dispatchLogStatements } from './dispatch-log.js';
+import { ledgerStatements } from './ledger/ledger-schema.js';
 
 /** Options of `migrate`. */
 export interface MigrateOptions {
@@ -9,7 +10,7 @@ export interface MigrateOptions {
 }
 
 /**
- * Creates or upgrades every table the package owns (`notification_providers`, `notification_dispatch_log`)
+ * Creates or upgrades every table the package owns (`notification_providers`, and `notification_dispatch_log` upgraded in place into the dispatch ledger)
  * in one transaction under an advisory lock: idempotent, and safe to run from several replicas at once.
  */
 export async function migrate(db: Queryable, options: MigrateOptions = {}): Promise<void> {
@@ -17,5 +18,6 @@ export async function migrate(db: Queryable, options: MigrateOptions = {}): Prom
   await runLockedMigration(db, schema, [
     ...providerConfigStatements(schema),
     ...dispatchLogStatements(schema),
+    ...ledgerStatements(schema),
   ]);
 }

@@ -347,6 +347,7 @@ describeWithDatabases('createSmsProviderResolver', (get) => {
         return cipher.decrypt(envelope, ctx);
       },
       keyIdOf: (envelope) => cipher.keyIdOf(envelope),
+      deriveKey: (purpose, keyId) => cipher.deriveKey(purpose, keyId),
     };
     const { store, resolver } = setup({ cipher: counting });
     const t = newTenant();

@@ -143,6 +143,16 @@ export interface SmsSenderSendOptions {
   signal?: AbortSignal;
   /** Time budget of the whole send (all attempts and backoffs), in ms from the call: 0 to 2^31 − 1, or Infinity (none). */
   deadlineMs?: number;
+  /**
+   * Called right before each provider call (after pacing): returns the attempt id to pass as
+   * `SmsCallOptions.attemptId` (the dispatcher records the attempt here). If it throws, the provider is not
+   * called and `send()` rethrows that error at once (no retry, no failover).
+   */
+  beforeCall?: (call: {
+    provider: SmsProvider;
+    attempt: number;
+    failover: boolean;
+  }) => Promise<string | undefined>;
 }
 
 /** What a successful `send()` resolves with. */
@@ -301,7 +311,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
     message: SmsMessage,
     sendOptions: SmsSenderSendOptions = {},
   ): Promise<SmsSenderResult> {
-    const { signal, deadlineMs } = sendOptions ?? {};
+    const { signal, deadlineMs, beforeCall } = sendOptions ?? {};
     if (deadlineMs !== undefined) {
       checkDurationMs(deadlineMs, {
         option: 'send options.deadlineMs',
@@ -453,6 +463,7 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
       let t0 = clock.now();
       let slot: PacedSlot | undefined;
       let called = false; // a failure before the call (pacing, its store) says nothing about the provider
+      let hookFailed = false;
       try {
         if (ctl.signal.aborted) throw stopError('before the provider was called');
         slot = await pacing?.pace(provider, {
@@ -467,9 +478,18 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
           onPacing: ({ sender, ...ev }) =>
             emit({ type: 'pacing', attempt: attemptNo, provider: name, source, sender: sender.key, ...ev }),
         });
+        let attemptId: string | undefined;
+        if (beforeCall) {
+          hookFailed = true;
+          attemptId = await beforeCall({ provider, attempt: attemptNo, failover: isFailover });
+          hookFailed = false;
+        }
         t0 = clock.now();
         called = true;
-        const result = await provider.send(snapshot, { signal: ctl.signal });
+        const result = await provider.send(
+          snapshot,
+          attemptId === undefined ? { signal: ctl.signal } : { signal: ctl.signal, attemptId },
+        );
         const durationMs = clock.now() - t0;
         recordVerdict('success');
         recordAttempt(durationMs);
@@ -478,6 +498,10 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
         const durationMs = clock.now() - t0;
         let error = toSmsError(e, 'send', name);
         recordVerdict(called ? circuitVerdict(error) : 'neutral');
+        if (hookFailed) {
+          await slot?.release(); // the provider was not called: free the slot, stop the send
+          throw e;
+        }
         if (slot && error.outcome === 'not_sent') await slot.release(); // nothing went out: free the slot
         if (isPacingRefusal(error)) {
           recordAttempt(0, error, false, true);

@@ -132,3 +132,24 @@ describe('parseKeyRing', () => {
     expect(() => parseKeyRing(`k1:${k1.toString('base64')},k1:${k2.toString('base64')}`)).toThrow(/twice/);
   });
 });
+
+describe('deriveKey', () => {
+  it('derives a per-purpose subkey of the active (or named) key, never the key itself', () => {
+    const k1 = randomBytes(32);
+    const k2 = randomBytes(32);
+    const c = createConfigCipher({ keys: { k2, k1 }, activeKeyId: 'k2' });
+    const a = c.deriveKey('ledger-fingerprint');
+    expect(a.keyId).toBe('k2');
+    expect(a.key).toHaveLength(32);
+    expect(Buffer.from(a.key).equals(k2)).toBe(false);
+    expect(Buffer.from(c.deriveKey('ledger-fingerprint').key).equals(Buffer.from(a.key))).toBe(true);
+    expect(Buffer.from(c.deriveKey('other').key).equals(Buffer.from(a.key))).toBe(false);
+    expect(c.deriveKey('ledger-fingerprint', 'k1').keyId).toBe('k1');
+    expect(() => c.deriveKey('ledger-fingerprint', 'k9')).toThrow(/"k9" is not in the key ring/);
+    expect(() => c.deriveKey('')).toThrow(/purpose/);
+    const hex = Buffer.from(a.key).toString('hex');
+    expect(JSON.stringify(a)).toBe('{"keyId":"k2","purpose":"ledger-fingerprint"}');
+    expect(inspect(a)).not.toContain(hex.slice(0, 8));
+    expect(inspect(a)).toContain('DerivedKey');
+  });
+});

@@ -25,6 +25,14 @@ export interface ConfigCipher {
   decrypt(envelope: string, context: ConfigCipherContext): string;
   /** The key id named by an envelope, or undefined when it is not an envelope. */
   keyIdOf(envelope: string): string | undefined;
+  /** A 32-byte subkey for `purpose` (HKDF-SHA256 of the active key, or of `keyId`'s); the ring's keys never leave. */
+  deriveKey(purpose: string, keyId?: string): DerivedKey;
+}
+
+/** A subkey derived from one key of the ring, with that key's id (store it beside what the subkey protects). */
+export interface DerivedKey {
+  keyId: string;
+  key: Uint8Array;
 }
 
 /** Why a stored config could not be decrypted. */
@@ -134,6 +142,19 @@ export function createConfigCipher(options: ConfigCipherOptions): ConfigCipher {
     },
     keyIdOf(envelope) {
       return parse(envelope)?.keyId;
+    },
+    deriveKey(purpose, keyId = activeKeyId) {
+      const key = keys.get(keyId);
+      if (!key) throw invalid(`The config key "${String(keyId).slice(0, 32)}" is not in the key ring`);
+      if (typeof purpose !== 'string' || purpose === '')
+        throw invalid('deriveKey(purpose): purpose must be a non-empty string');
+      const info = Buffer.from(`provider-sms:${purpose}`);
+      const derived = nodeCrypto().hkdfSync('sha256', key, Buffer.alloc(0), info, KEY_BYTES);
+      // A subkey is a secret too: logging it shows its key id and purpose only.
+      return defineRedacted({ keyId, key: new Uint8Array(derived) }, 'DerivedKey', () => ({
+        keyId,
+        purpose,
+      }));
     },
   };
   // Keys live only in the closure; make logging the object show nothing more than ids.

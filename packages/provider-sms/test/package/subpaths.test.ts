@@ -24,7 +24,7 @@ const run = (file: string, code: string) => {
   return JSON.parse(execFileSync(process.execPath, [file], { cwd: project.dir, encoding: 'utf8', env }));
 };
 
-describe.each(['config', 'webhooks'])('@leadmetrics/provider-sms/%s', (name) => {
+describe.each(['config', 'ledger', 'webhooks'])('@leadmetrics/provider-sms/%s', (name) => {
   const names = valueNames(name);
   const check = `const out = {}; for (const n of ${JSON.stringify(names)}) out[n] = n in sub && sub[n] !== undefined && sub[n] === root[n]; console.log(JSON.stringify(out));`;
   const all = Object.fromEntries(names.map((n) => [n, true]));

@@ -1,0 +1,98 @@
+// Figure: latency `dispatcher.dispatch()` adds over `sender.send()` (claim, attempt record, accept: three durable
+// commits, synchronous_commit left on), against the loopback Twilio emulator. PostgreSQL at DATABASE_URL when
+// set, else in-process PGlite (noted: no network round trip, no fsync; not the goal's setting).
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { cipherOptions, TO, tenantConfig } from './fixtures.mjs';
+import { figure, loadPackage, loadTesting, median, num, percentile } from './harness.mjs';
+
+const BODY = 'Your code is 4821';
+
+async function openDb() {
+  if (process.env.DATABASE_URL) {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+    const sc = (await pool.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
+    return { db: pool, kind: `PostgreSQL (synchronous_commit=${sc})`, close: () => pool.end() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pg = await PGlite.create();
+  return {
+    db: pg,
+    kind: 'PGlite (DATABASE_URL not set: in-process, not the goal setting)',
+    close: () => pg.close(),
+  };
+}
+
+export async function run({ quick = false } = {}) {
+  const m = await loadPackage(['createSmsDispatcher', 'createSmsLedger', 'createSmsSender', 'migrate']);
+  const { startTwilioEmulator } = await loadTesting();
+  const emu = await startTwilioEmulator({ statusCallbacks: false });
+  const { db, kind, close } = await openDb();
+  const schema = `sms_bench_${randomBytes(4).toString('hex')}`;
+  try {
+    await m.migrate(db, { schema });
+    const provider = new m.TwilioProvider(tenantConfig(emu), { apiBaseUrl: emu.url });
+    const resolver = { resolve: async () => ({ provider, source: 'tenant' }) };
+    const sender = m.createSmsSender({ resolver, circuitBreaker: false });
+    const cipher = m.createConfigCipher(cipherOptions());
+    const ledger = m.createSmsLedger({ db, cipher, schema });
+    const dispatcher = m.createSmsDispatcher({ sender, ledger, resolver });
+    const message = { to: TO, body: BODY };
+    const N = quick ? 20 : 1500;
+    const send = [];
+    const dispatch = [];
+    let n = 0;
+    const once = async (out, fn) => {
+      const t = performance.now();
+      await fn();
+      out.push(performance.now() - t);
+    };
+    const pair = async () => {
+      const id = `bench-${n++}`;
+      // Alternate the order so neither path always runs on a warmer socket.
+      const a = () => once(send, () => sender.send('tenant-1', message));
+      const b = () =>
+        once(dispatch, () => dispatcher.dispatch({ tenantId: 'tenant-1', notificationId: id, message }));
+      if (n % 2) {
+        await a();
+        await b();
+      } else {
+        await b();
+        await a();
+      }
+    };
+    for (let i = 0; i < (quick ? 2 : 100); i++) await pair(); // warm-up
+    send.length = 0;
+    dispatch.length = 0;
+    for (let i = 0; i < N; i++) {
+      await pair();
+      if (i % 200 === 0) emu.reset();
+    }
+    const p50 = median(dispatch) - median(send);
+    const p99 = percentile(dispatch, 99) - percentile(send, 99);
+    const onPostgres = Boolean(process.env.DATABASE_URL);
+    return [
+      figure({
+        id: 'dispatch',
+        figure: '`dispatch()` added latency over `sender.send()`, c=1 (p50 / p99)',
+        value: `+${num(p50)} ms / +${num(p99)} ms`,
+        baseline: `\`sender.send()\` p50 ${num(median(send))} ms, p99 ${num(percentile(send, 99))} ms`,
+        ratio: '—',
+        target: 'p50 ≤ +2 ms on PostgreSQL',
+        pass: onPostgres ? p50 <= 2 : null,
+        note: `${N} interleaved pairs, fresh notification id each; ${kind}`,
+        numbers: {
+          addedP50Ms: p50,
+          addedP99Ms: p99,
+          sendP50Ms: median(send),
+          dispatchP50Ms: median(dispatch),
+        },
+      }),
+    ];
+  } finally {
+    await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+    await close();
+    await emu.close();
+  }
+}

@@ -1,0 +1,29 @@
+// `@leadmetrics/provider-sms/ledger`: the dispatch ledger and dispatcher on their own page. Every name is also
+// exported by the root entry (this entry re-exports it, so the two are the same objects and cost the same to import). `SmsError` and
+// `isSmsError` are here because a dispatch's failures are read through them (`err.ledgerState`, `err.retryAfterMs`).
+export type {
+  MessageFingerprint,
+  SmsDispatchEvent,
+  SmsDispatcher,
+  SmsDispatcherOptions,
+  SmsDispatchInput,
+  SmsDispatchResult,
+  SmsLedger,
+  SmsLedgerAttempt,
+  SmsLedgerEntry,
+  SmsLedgerError,
+  SmsLedgerEvidenceKey,
+  SmsLedgerLease,
+  SmsLedgerOptions,
+  SmsLedgerResult,
+  SmsLedgerState,
+} from '../index.js';
+export {
+  createSmsDispatcher,
+  createSmsLedger,
+  isSmsError,
+  ledgerStateForError,
+  MAX_NOTIFICATION_ID_LENGTH,
+  migrate,
+  SmsError,
+} from '../index.js';
