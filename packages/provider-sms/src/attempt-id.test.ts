@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attemptIdFromUrl, withAttemptQuery } from './attempt-id.js';
+import { attemptIdFromUrl, isAttemptId, newAttemptId, withAttemptQuery } from './attempt-id.js';
 import { isSmsError } from './errors.js';
 import { Msg91Provider } from './providers/msg91.js';
 import { TwilioProvider } from './providers/twilio.js';
@@ -209,4 +209,13 @@ describe('attemptId through MSG91', () => {
     expect(err.message).toContain('options.attemptId');
     expect(m.requests).toHaveLength(0);
   });
+});
+
+it('newAttemptId: 128 random bits as 22 base64url characters, the shape every provider accepts', () => {
+  const ids = new Set(Array.from({ length: 1000 }, () => newAttemptId()));
+  expect(ids.size).toBe(1000);
+  for (const id of ids) {
+    expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(isAttemptId(id)).toBe(true);
+  }
 });

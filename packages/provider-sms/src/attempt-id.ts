@@ -1,8 +1,14 @@
+import { nodeCrypto } from './builtins.js';
 import { SmsError } from './errors.js';
 import type { SmsProviderName } from './types.js';
 
 /** An attempt id: base64url (`A–Z a–z 0–9 - _`), 16 to 64 characters (the ledger's are 128-bit random, 22 characters). */
 export const ATTEMPT_ID_RE = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** A new attempt id: 128 random bits, base64url (22 characters), unguessable (MSG91 reports are unsigned). */
+export function newAttemptId(): string {
+  return nodeCrypto().randomBytes(16).toString('base64url');
+}
 
 /** The StatusCallback query parameter that carries an attempt id to Twilio and back. */
 export const ATTEMPT_QUERY_PARAM = 'sms_attempt';

@@ -110,6 +110,36 @@ describeWithDatabases('createSmsDispatcher', (get) => {
     expect(twilio.requests).toHaveLength(1);
   });
 
+  it('the recorded attempt id reaches the provider: Twilio StatusCallback ?sms_attempt=<id>, MSG91 CRQID=<id>', async () => {
+    const withCallback = new TwilioProvider(
+      { accountSid: account.accountSid, authToken: account.authToken, fromNumber: TWILIO_VALID_FROM },
+      {
+        apiBaseUrl: twilio.url,
+        timeoutMs: 5_000,
+        statusCallbackUrl: 'https://hooks.example.com/sms/twilio/tenant-a',
+      },
+    );
+    const tw = setup({ provider: withCallback });
+    const twId = nid();
+    await tw.dispatcher.dispatch({ tenantId, notificationId: twId, message: msg() });
+    const twAttempt = (await tw.ledger.get(tenantId, twId))?.attempts[0]?.id;
+    expect(twAttempt).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(twilio.messages[0]?.statusCallback).toBe(
+      `https://hooks.example.com/sms/twilio/tenant-a?sms_attempt=${twAttempt}`,
+    );
+
+    const m = setup({ provider: msg91Provider() });
+    const mId = nid();
+    await m.dispatcher.dispatch({
+      tenantId,
+      notificationId: mId,
+      message: msg({ reference: 'caller-ref-1' }),
+    });
+    const mAttempt = (await m.ledger.get(tenantId, mId))?.attempts[0]?.id;
+    expect(mAttempt).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(msg91.messages[0]?.crqid).toBe(mAttempt);
+  });
+
   it('50 concurrent dispatches of one id: exactly one provider request, the rest stored result or in_progress', async () => {
     const { dispatcher } = setup();
     const id = nid();

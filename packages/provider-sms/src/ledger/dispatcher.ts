@@ -1,4 +1,6 @@
 // createSmsDispatcher (docs/design.md §10): one notification id → at most one provider message, its fate in the ledger.
+
+import { newAttemptId } from '../attempt-id.js';
 import { checkDurationMs } from '../duration.js';
 import { isSmsError, type SmsAttempt, SmsError, type SmsLedgerState } from '../errors.js';
 import { normalizeRecipient } from '../message.js';
@@ -7,7 +9,6 @@ import type { SmsSender } from '../sender.js';
 import { snapshotMessage } from '../snapshot-message.js';
 import { assertTenantId } from '../tenant-id.js';
 import type { Logger, SmsMessage, SmsProvider, SmsSendResult } from '../types.js';
-import { newAttemptId } from './attempt-id.js';
 import { ledgerStateForError } from './error-state.js';
 import type { SmsLedger, SmsLedgerLease } from './ledger.js';
 import { type LedgerRow, storedSendResult } from './ledger-row.js';
