@@ -59,6 +59,12 @@ export { isSmsError, redactSecrets, SMS_ERROR_CODES, SmsError } from './errors.j
 // Local checks: numbers, segments, encoding
 // Dispatch ledger: each notification sent at most once, its fate known
 export type {
+  SmsLedgerStatusEvent,
+  SmsStatusApplyOptions,
+  SmsStatusApplyOutcome,
+  SmsStatusApplyResult,
+} from './ledger/apply-status.js';
+export type {
   SmsDispatchEvent,
   SmsDispatcher,
   SmsDispatcherOptions,
@@ -155,6 +161,7 @@ export type {
   StatusWebhookCacheControl,
   StatusWebhookHandler,
   StatusWebhookHandlerOptions,
+  StatusWebhookLedger,
   TwilioWebhookAuth,
 } from './webhooks/handler.js';
 export { createStatusWebhookHandler, toNodeListener } from './webhooks/handler.js';

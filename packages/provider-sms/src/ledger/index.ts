@@ -17,6 +17,10 @@ export type {
   SmsLedgerOptions,
   SmsLedgerResult,
   SmsLedgerState,
+  SmsLedgerStatusEvent,
+  SmsStatusApplyOptions,
+  SmsStatusApplyOutcome,
+  SmsStatusApplyResult,
 } from '../index.js';
 export {
   createSmsDispatcher,

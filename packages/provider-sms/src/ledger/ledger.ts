@@ -9,6 +9,12 @@ import { defineRedacted } from '../redact.js';
 import { assertTenantId } from '../tenant-id.js';
 import type { SmsMessage, SmsProviderName, SmsSendResult, SmsStatus } from '../types.js';
 import { isStatusAdvance } from '../webhooks/status.js';
+import {
+  applyStatus,
+  type SmsLedgerStatusEvent,
+  type SmsStatusApplyOptions,
+  type SmsStatusApplyResult,
+} from './apply-status.js';
 import { type ClaimInput, claimRow, readRow } from './claim.js';
 import { LEGACY_STATE_SQL } from './error-state.js';
 import { fingerprintMessage, type MessageFingerprint } from './fingerprint.js';
@@ -72,6 +78,15 @@ export interface SmsLedger {
     key: SmsLedgerEvidenceKey,
     evidence: { messageId: string; provider: SmsProviderName; status: SmsStatus },
   ): Promise<SmsLedgerEntry | undefined>;
+  /**
+   * A verified status event (webhook): keyed by its attempt id, else provider + message id, within `tenantId` (required
+   * for Twilio; undefined for an MSG91 report: see apply-status.ts); claimed/unknown → accepted, then monotonic.
+   */
+  applyStatus(
+    tenantId: string | undefined,
+    event: SmsLedgerStatusEvent,
+    options?: SmsStatusApplyOptions,
+  ): Promise<SmsStatusApplyResult>;
   /** One notification's row, redacted (masked number, never the body). */
   get(tenantId: string, notificationId: string): Promise<SmsLedgerEntry | undefined>;
   /** Rows newest first (legacy rows with their derived state), optionally of one state and/or tenant. */
@@ -167,8 +182,14 @@ export function createSmsLedger(options: SmsLedgerOptions): SmsLedger {
         [...leaseParams(lease), r.provider, r.messageId, r.status, result],
       );
       if (done) return true;
-      const row = await readRow(db, table, lease.tenantId, lease.notificationId);
-      return row?.state === 'accepted' && row.message_id === r.messageId;
+      // Evidence accepted it first: a no-op success for the same message id, which only fills in the result the
+      // evidence could not know (its status stays the evidence's, monotonic).
+      return changed(
+        `UPDATE ${table} SET result = COALESCE(result, $4::jsonb)
+         WHERE tenant_id = $1 AND channel = 'sms' AND notification_id = $2 AND state = 'accepted' AND message_id = $3
+         RETURNING 1`,
+        [lease.tenantId, lease.notificationId, r.messageId, result],
+      );
     },
     fail(lease, state, error) {
       return changed(
@@ -214,6 +235,7 @@ export function createSmsLedger(options: SmsLedgerOptions): SmsLedger {
       const updated = res.rows[0] as LedgerRow | undefined;
       return updated ? toLedgerEntry(updated) : ledger.acceptEvidence(tenantId, key, ev);
     },
+    applyStatus: (tenantId, event, o) => applyStatus(db, table, tenantId, event, o),
     async get(tenantId, notificationId) {
       const row = await readRow(db, table, assertTenantId(tenantId), notificationId);
       return row ? toLedgerEntry(row) : undefined;

@@ -16,6 +16,11 @@
  * after the in-memory window (`seenCapacity`) or a restart is delivered again unless `isDuplicate`
  * is backed by a persistent store.
  *
+ * With `ledger`, every verified event is applied to the dispatch ledger (ledger-sink.ts), which is the persistent
+ * dedupe: `onEvent` sees an event that settled a row or advanced its status, or that names no ledger row (sent
+ * without the dispatcher); a replay or stale status of a ledger row is answered 200 and not passed on, also after
+ * a restart. A ledger write that fails answers 500 (the provider retries).
+ *
  * Config changes: the handler has `invalidate(tenantId)` / `clear()`, so it can be given to
  * `listenForChanges` (or called by the config service) to forget a tenant's cached auth at once.
  *
@@ -34,6 +39,7 @@ import type { SmsConfigStore } from '../config/store.js';
 import { checkDurationMs } from '../duration.js';
 import { isSmsError, type SmsError, sanitizeCause } from '../errors.js';
 import type { Logger } from '../types.js';
+import { ledgerEventSink, type StatusWebhookLedger } from './ledger-sink.js';
 import { parseMsg91DeliveryReport } from './msg91-report.js';
 import type { FetchHandler } from './node-listener.js';
 import { malformedWebhook, type SmsStatusEvent, twilioIdempotencyKey } from './status.js';
@@ -48,6 +54,7 @@ import {
 } from './verify-twilio-callback.js';
 import { type Route, route } from './webhook-route.js';
 
+export type { StatusWebhookLedger } from './ledger-sink.js';
 export type { FetchHandler, NodeListenerOptions } from './node-listener.js';
 export { toNodeListener } from './node-listener.js';
 export type { TwilioWebhookAuth } from './twilio-auth-store.js';
@@ -63,6 +70,12 @@ export interface StatusWebhookHandlerOptions {
   cipher?: ConfigCipher;
   /** Alternative to store + cipher: a tenant's Twilio account and token, or undefined when it has none (403). */
   loadTwilioAuth?: (tenantId: string) => Promise<TwilioWebhookAuth | undefined>;
+  /**
+   * The dispatch ledger (`createSmsLedger`): each verified event is applied to the row it names (Twilio: within the
+   * route's tenant; MSG91: by attempt id, else by request id among msg91 rows); replays and stale statuses of a row are
+   * not passed to `onEvent`, across restarts too. A failed write answers 500.
+   */
+  ledger?: StatusWebhookLedger;
   /** Shared secret of the MSG91 route; without it `…/msg91` answers 404. */
   msg91Secret?: string;
   /** Public URL the routes hang off (e.g. 'https://hooks.example.com/sms'), the origin of the signed URL; behind a proxy you must set it. Default: the request URL. */
@@ -123,8 +136,11 @@ export function createStatusWebhookHandler(
   const publicBaseUrl = checkPublicBaseUrl(options.publicBaseUrl);
   const log = options.logger;
   const now = options.now ?? (() => new Date());
+  const sink = options.ledger
+    ? ledgerEventSink(options.ledger, (e) => options.onEvent(e), log)
+    : (e: SmsStatusEvent) => options.onEvent(e);
   const memory = createStatusMemory({
-    onEvent: (e) => options.onEvent(e),
+    onEvent: sink,
     capacity: options.seenCapacity ?? 10_000,
     ...(options.isDuplicate ? { isDuplicate: options.isDuplicate } : {}),
     ...(options.forgetKey ? { forgetKey: options.forgetKey } : {}),

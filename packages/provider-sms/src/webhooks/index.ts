@@ -9,6 +9,7 @@ export type {
   StatusWebhookCacheControl,
   StatusWebhookHandler,
   StatusWebhookHandlerOptions,
+  StatusWebhookLedger,
   TwilioSignatureParams,
   TwilioStatusCallbackOptions,
   TwilioWebhookAuth,
