@@ -29,7 +29,9 @@ async function claimedWithAttempt(ledger: SmsLedger, tenantId: string, provider:
   const attemptId = newAttemptId();
   const now = new Date();
   const lease = { tenantId, notificationId, leaseId };
-  expect(await ledger.recordAttempt(lease, { id: attemptId, startedAt: now, settleBy: now, provider })).toBe(true);
+  expect(await ledger.recordAttempt(lease, { id: attemptId, startedAt: now, settleBy: now, provider })).toBe(
+    true,
+  );
   return { notificationId, attemptId, lease };
 }
 
@@ -58,16 +60,24 @@ describeWithDatabases('ledger.applyStatus', (get) => {
     const owner = { messageId: e.messageId, provider: 'twilio' as const, status: 'queued' as const };
     expect(await ledger.accept(lease, { ...owner, segments: 1, encoding: 'GSM-7' })).toBe(true);
     const row = await ledger.get('t-a', notificationId);
-    expect(row).toMatchObject({ state: 'accepted', status: 'sent', result: { status: 'queued', segments: 1 } });
+    expect(row).toMatchObject({
+      state: 'accepted',
+      status: 'sent',
+      result: { status: 'queued', segments: 1 },
+    });
     // Another SID for the same attempt is not the message the row holds.
-    expect((await ledger.applyStatus('t-a', ev({ attemptId, status: 'delivered' }))).outcome).toBe('unchanged');
+    expect((await ledger.applyStatus('t-a', ev({ attemptId, status: 'delivered' }))).outcome).toBe(
+      'unchanged',
+    );
   });
 
   it('monotonic: delivered is never overwritten by a late sent; undelivered carries its code, a later delivered clears it', async () => {
     const ledger = make();
     const { notificationId } = await claimedWithAttempt(ledger, 't-a', 'twilio');
     const messageId = sid();
-    expect((await ledger.applyStatus('t-a', ev({ messageId, status: 'undelivered' }))).outcome).toBe('not_found');
+    expect((await ledger.applyStatus('t-a', ev({ messageId, status: 'undelivered' }))).outcome).toBe(
+      'not_found',
+    );
     const { attemptId } = { attemptId: (await ledger.get('t-a', notificationId))!.attempts[0]!.id };
     await ledger.applyStatus('t-a', ev({ messageId, attemptId, status: 'sent' }));
     const failed = ev({ messageId, status: 'undelivered', code: 'carrier_rejected', errorCode: 30007 });
@@ -103,15 +113,20 @@ describeWithDatabases('ledger.applyStatus', (get) => {
     const m = await claimedWithAttempt(ledger, 't-b', 'msg91');
     const report = (over: Partial<SmsLedgerStatusEvent>) =>
       ev({ provider: 'msg91', messageId: 'req-1', status: 'delivered', ...over });
-    expect((await ledger.applyStatus(undefined, report({ attemptId: tw.attemptId }))).outcome).toBe('not_found');
-    expect((await ledger.applyStatus(undefined, report({ attemptId: m.attemptId, to: '+911111111111' }))).outcome).toBe(
+    expect((await ledger.applyStatus(undefined, report({ attemptId: tw.attemptId }))).outcome).toBe(
       'not_found',
     );
+    expect(
+      (await ledger.applyStatus(undefined, report({ attemptId: m.attemptId, to: '+911111111111' }))).outcome,
+    ).toBe('not_found');
     const requestId = randomBytes(12).toString('hex');
-    expect((await ledger.applyStatus(undefined, report({ attemptId: m.attemptId, messageId: requestId }))).outcome).toBe(
-      'changed',
-    );
-    expect(await ledger.get('t-b', m.notificationId)).toMatchObject({ state: 'accepted', status: 'delivered' });
+    expect(
+      (await ledger.applyStatus(undefined, report({ attemptId: m.attemptId, messageId: requestId }))).outcome,
+    ).toBe('changed');
+    expect(await ledger.get('t-b', m.notificationId)).toMatchObject({
+      state: 'accepted',
+      status: 'delivered',
+    });
     expect((await ledger.applyStatus(undefined, report({ messageId: requestId }))).outcome).toBe('unchanged');
     expect((await ledger.get('t-a', tw.notificationId))?.state).toBe('claimed');
   });

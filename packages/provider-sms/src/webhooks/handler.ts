@@ -8,7 +8,7 @@
  *
  * Answers: 200 handled (also for a duplicate or a stale status), 400 malformed (also a tenant id that
  * cannot be one), 403 bad signature / AccountSid / secret and unknown tenant alike (no enumeration),
- * 404 unknown route, 405 not a POST, 500 `onEvent` threw or the config store failed (the provider
+ * 404 unknown route, 405 not a POST, 500 `onEvent` threw or the config store or ledger failed (the provider
  * retries; the event is not marked seen).
  *
  * Replays: events are de-duplicated by `I-Twilio-Idempotency-Token` (Twilio, when sent) and always by
