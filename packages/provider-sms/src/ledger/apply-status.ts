@@ -36,6 +36,7 @@ export interface SmsStatusApplyResult {
   entry?: SmsLedgerEntry;
 }
 
+const MAX_ROUNDS = 10;
 const FAILED: readonly SmsStatus[] = ['failed', 'undelivered'];
 
 /** The stored error of a failed/undelivered status (cleared when a carrier later reports it delivered). */
@@ -98,7 +99,8 @@ export async function applyStatus(
     });
   const where = rowFilter(tenantId, ev);
   let called = false;
-  for (;;) {
+  // Each retry means a concurrent writer moved the row on (statuses only go forward): a few always suffice.
+  for (let round = 0; round < MAX_ROUNDS; round++) {
     const found = await db.query(
       `SELECT ${ENTRY_COLUMNS} FROM ${table} WHERE ${where.sql} LIMIT 2`,
       where.params,
@@ -131,4 +133,9 @@ export async function applyStatus(
     const updated = res.rows[0] as LedgerRow | undefined;
     if (updated) return { outcome: 'changed', entry: toLedgerEntry(updated) };
   }
+  throw new SmsError({
+    code: 'provider_unavailable',
+    outcome: 'not_sent',
+    message: 'ledger.applyStatus: the row kept changing under the write; try again',
+  });
 }

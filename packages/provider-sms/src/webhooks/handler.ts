@@ -73,7 +73,8 @@ export interface StatusWebhookHandlerOptions {
   /**
    * The dispatch ledger (`createSmsLedger`): each verified event is applied to the row it names (Twilio: within the
    * route's tenant; MSG91: by attempt id, else by request id among msg91 rows); replays and stale statuses of a row are
-   * not passed to `onEvent`, across restarts too. A failed write answers 500.
+   * not passed to `onEvent`, across restarts too. `onEvent` runs before the write (at least once: a replica racing on
+   * the same event may also call it). A failed write answers 500.
    */
   ledger?: StatusWebhookLedger;
   /** Shared secret of the MSG91 route; without it `…/msg91` answers 404. */
