@@ -3,10 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { newAttemptId } from '../attempt-id.js';
 import { createConfigCipher } from '../config/cipher.js';
+import { withTransaction } from '../config/database.js';
 import { describeWithDatabases } from '../config/test-databases.js';
 import type { SmsProviderName } from '../types.js';
 import type { SmsLedgerStatusEvent } from './apply-status.js';
 import { createSmsLedger, type SmsLedger } from './ledger.js';
+import { ledgerTable } from './ledger-schema.js';
 
 const cipher = createConfigCipher({ keys: { k1: randomBytes(32) }, activeKeyId: 'k1' });
 const TO = '+919876543210';
@@ -148,5 +150,20 @@ describeWithDatabases('ledger.applyStatus', (get) => {
     expect(r.outcome).toBe('changed');
     await ledger.applyStatus('t-a', e, { beforeWrite: () => void calls++ });
     expect(calls).toBe(1);
+  });
+
+  it('an MSG91 report without a tenant finds its request id through an index, not a scan of every tenant', async () => {
+    const { db, schema } = get();
+    const t = ledgerTable(schema);
+    // One connection (a pool's SET would reach just one of them): SET LOCAL inside a transaction.
+    const text = await withTransaction(db, async (tx) => {
+      await tx.query('SET LOCAL enable_seqscan = off');
+      const plan = await tx.query(
+        `EXPLAIN SELECT 1 FROM ${t} WHERE channel = 'sms' AND notification_id IS NOT NULL AND provider = 'msg91'
+           AND message_id = 'req-x' LIMIT 2`,
+      );
+      return plan.rows.map((r) => Object.values(r as Record<string, unknown>)[0]).join('\n');
+    });
+    expect(text).toMatch(/provider_message_idx/);
   });
 });

@@ -41,5 +41,7 @@ export function ledgerStatements(schema: string): string[] {
     `CREATE INDEX IF NOT EXISTS ${LEDGER_TABLE}_created_idx ON ${t} (created_at)`,
     `CREATE INDEX IF NOT EXISTS ${LEDGER_TABLE}_message_idx ON ${t} (tenant_id, provider, message_id) WHERE message_id IS NOT NULL`,
     `CREATE INDEX IF NOT EXISTS ${LEDGER_TABLE}_attempts_idx ON ${t} USING gin (attempts jsonb_path_ops)`,
+    // MSG91 reports have no tenant route: their request id is looked up across tenants (apply-status.ts).
+    `CREATE INDEX IF NOT EXISTS ${LEDGER_TABLE}_provider_message_idx ON ${t} (provider, message_id) WHERE message_id IS NOT NULL AND notification_id IS NOT NULL`,
   ];
 }
