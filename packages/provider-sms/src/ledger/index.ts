@@ -17,10 +17,15 @@ export type {
   SmsLedgerOptions,
   SmsLedgerResult,
   SmsLedgerState,
+  SmsReconcileOutcome,
+  SmsReconcileReason,
+  SmsReconciler,
+  SmsReconcilerOptions,
 } from '../index.js';
 export {
   createSmsDispatcher,
   createSmsLedger,
+  createSmsReconciler,
   isSmsError,
   ledgerStateForError,
   MAX_NOTIFICATION_ID_LENGTH,
