@@ -2,6 +2,7 @@
 import { checkDurationMs } from '../duration.js';
 import { isSmsError, SmsError } from '../errors.js';
 import type { SmsProviderResolver } from '../resolver.js';
+import { isSmsStatus } from '../status.js';
 import type { Logger, SmsProvider, SmsStatus } from '../types.js';
 import type { SmsLedger } from './ledger.js';
 import { type LedgerRow, rowAttempts, type SmsLedgerAttempt } from './ledger-row.js';
@@ -50,19 +51,6 @@ export interface SmsReconciler {
 type Decision =
   | { state: 'deferred' | 'unknown'; reason: SmsReconcileReason }
   | { state: 'accepted'; sid: string; status: SmsStatus };
-
-const STATUSES = new Set<string>([
-  'accepted',
-  'scheduled',
-  'queued',
-  'sending',
-  'sent',
-  'delivered',
-  'undelivered',
-  'failed',
-  'canceled',
-  'read',
-]);
 
 const invalid = (option: string, why: string) =>
   new SmsError({ code: 'invalid_config', message: `createSmsReconciler: ${option} ${why}` });
@@ -121,7 +109,7 @@ export function createSmsReconciler(options: SmsReconcilerOptions): SmsReconcile
         taken: (sid) => ledger.messageIdTaken(tenantId, notificationId, 'twilio', sid),
       });
       if (found.kind === 'found') {
-        const status = STATUSES.has(found.message.status) ? (found.message.status as SmsStatus) : 'queued';
+        const status = isSmsStatus(found.message.status) ? found.message.status : 'queued';
         return { state: 'accepted', sid: found.message.sid, status };
       }
       if (found.kind === 'ambiguous') return { state: 'unknown', reason: 'ambiguous_match' };
