@@ -228,8 +228,13 @@ describeWithDatabases('createSmsReconciler', (get) => {
     expect(await s.dispatcher.reconcile()).toEqual([]);
   });
 
-  it('options are checked', () => {
-    const { ledger } = setup(live);
+  it('options are checked', async () => {
+    const { ledger, reconciler } = setup(live);
+    await expect(reconciler.sweep({ limit: 0 })).rejects.toMatchObject({
+      code: 'invalid_config',
+      message: /limit/,
+    });
+    await expect(reconciler.sweep({ limit: Number.NaN })).rejects.toMatchObject({ code: 'invalid_config' });
     expect(() => createSmsReconciler({ ledger, resolver: {} as never })).toThrow(/resolver/);
     expect(() =>
       createSmsReconciler({ ledger: {} as never, resolver: { resolve: async () => ({}) as never } }),

@@ -160,7 +160,12 @@ export function createSmsReconciler(options: SmsReconcilerOptions): SmsReconcile
 
   return {
     async sweep(o = {}) {
-      const limit = Math.max(1, Math.min(10_000, Math.floor(o.limit ?? 500)));
+      const limit = o.limit ?? 500;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+        throw new SmsError({
+          code: 'invalid_config',
+          message: 'reconciler.sweep: limit must be an integer from 1 to 10 000',
+        });
       return run(await ledger.takeUnsettled({ limit, leaseMs }));
     },
     async reconcileOne(tenantId, notificationId) {
