@@ -83,6 +83,13 @@ export type {
   SmsLedgerResult,
 } from './ledger/ledger-row.js';
 export { MAX_NOTIFICATION_ID_LENGTH } from './ledger/notification-id.js';
+export type {
+  SmsReconcileOutcome,
+  SmsReconcileReason,
+  SmsReconciler,
+  SmsReconcilerOptions,
+} from './ledger/reconciler.js';
+export { createSmsReconciler } from './ledger/reconciler.js';
 export type { CheckedMessage, SegmentInfo } from './message.js';
 export { checkMessage, countSegments, MAX_BODY_LENGTH, normalizeRecipient } from './message.js';
 export {
@@ -118,6 +125,7 @@ export { mapTwilioError, TWILIO_ERROR_CODES, TwilioProvider } from './providers/
 export type { TwilioErrorCodeRow } from './providers/twilio-error-codes.js';
 export { TWILIO_ERROR_CODE_TABLE } from './providers/twilio-error-codes.js';
 export { DEFAULT_TWILIO_API_BASE_URL } from './providers/twilio-http-client.js';
+export type { TwilioListedMessage, TwilioListQuery } from './providers/twilio-listed-message.js';
 export { redactUrl } from './redact.js';
 // Resolver
 export type {

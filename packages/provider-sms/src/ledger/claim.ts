@@ -9,6 +9,8 @@ export interface ClaimInput {
   recipient: string;
   fingerprint: string;
   fingerprintKeyId: string;
+  /** The fingerprint of recipient + body alone (same key), for reconciliation by listing. */
+  bodyFingerprint?: string;
   owner: string;
   leaseId: string;
   leaseMs: number;
@@ -24,11 +26,12 @@ export const CLAIMABLE_SQL = `(l.state = 'deferred' OR (l.state = 'claimed' AND 
 export async function claimRow(db: Queryable, table: string, c: ClaimInput): Promise<LedgerRow | undefined> {
   const res = await db.query(
     `INSERT INTO ${table} AS l (id, tenant_id, channel, notification_id, state, status, recipient, fingerprint,
-       fingerprint_key_id, lease_owner, lease_id, lease_expires_at, updated_at)
-     VALUES ($1, $2, 'sms', $3, 'claimed', 'pending', $4, $5, $6, $7, $8, now() + $9 * interval '1 millisecond', now())
+       fingerprint_key_id, lease_owner, lease_id, lease_expires_at, updated_at, body_fingerprint)
+     VALUES ($1, $2, 'sms', $3, 'claimed', 'pending', $4, $5, $6, $7, $8, now() + $9 * interval '1 millisecond', now(), $10)
      ON CONFLICT (tenant_id, channel, notification_id) WHERE notification_id IS NOT NULL
      DO UPDATE SET state = 'claimed', lease_owner = EXCLUDED.lease_owner, lease_id = EXCLUDED.lease_id,
-       lease_expires_at = EXCLUDED.lease_expires_at, error = NULL, updated_at = now()
+       lease_expires_at = EXCLUDED.lease_expires_at, error = NULL, updated_at = now(),
+       body_fingerprint = COALESCE(EXCLUDED.body_fingerprint, l.body_fingerprint)
      WHERE l.fingerprint = EXCLUDED.fingerprint AND l.fingerprint_key_id = EXCLUDED.fingerprint_key_id
        AND ${CLAIMABLE_SQL}
      RETURNING ${ENTRY_COLUMNS}`,
@@ -42,6 +45,7 @@ export async function claimRow(db: Queryable, table: string, c: ClaimInput): Pro
       c.owner,
       c.leaseId,
       c.leaseMs,
+      c.bodyFingerprint ?? null,
     ],
   );
   return res.rows[0] as LedgerRow | undefined;

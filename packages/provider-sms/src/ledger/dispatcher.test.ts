@@ -304,8 +304,9 @@ describeWithDatabases('createSmsDispatcher', (get) => {
     const e2 = await caught(dispatcher.dispatch({ tenantId, notificationId: id, message: msg() }));
     expect(e2).toMatchObject({ outcome: 'unknown', ledgerState: 'unknown' });
     expect(e2.retryAfterMs).toBeGreaterThan(0);
-    expect(twilio.requests).toHaveLength(1);
+    expect(twilio.received).toBe(1); // one create; the second dispatch only tried to list (test credentials: 20008)
     const row = await ledger.get(tenantId, id);
+    expect(row).toMatchObject({ state: 'unknown', reason: 'lookup_forbidden' });
     expect(row?.attempts).toHaveLength(1);
     expect(row?.attempts[0]).toMatchObject({ provider: 'twilio', accountSid: account.accountSid });
     expect(row?.attempts[0]?.id).toMatch(/^[A-Za-z0-9_-]{22}$/);

@@ -3,24 +3,26 @@
 import { newAttemptId } from '../attempt-id.js';
 import { checkDurationMs } from '../duration.js';
 import { isSmsError, type SmsAttempt, SmsError, type SmsLedgerState } from '../errors.js';
-import { normalizeRecipient } from '../message.js';
+import { countSegments, normalizeRecipient } from '../message.js';
 import { pacingSenderOf } from '../pacing/sender-key.js';
+import type { SmsProviderResolver } from '../resolver.js';
 import type { SmsSender } from '../sender.js';
 import { snapshotMessage } from '../snapshot-message.js';
 import { assertTenantId } from '../tenant-id.js';
 import type { Logger, SmsMessage, SmsProvider, SmsSendResult } from '../types.js';
 import { ledgerStateForError } from './error-state.js';
 import type { SmsLedger, SmsLedgerLease } from './ledger.js';
-import { type LedgerRow, storedSendResult } from './ledger-row.js';
+import { type LedgerRow, rowAttempts, storedSendResult } from './ledger-row.js';
 import { assertNotificationId } from './notification-id.js';
+import { createSmsReconciler, type SmsReconcileOutcome } from './reconciler.js';
 import { msLeft, settledRowError, toStoredError } from './stored-error.js';
 
 /** Options of `createSmsDispatcher`. */
 export interface SmsDispatcherOptions {
   sender: Pick<SmsSender, 'send'>;
   ledger: SmsLedger;
-  /** Kept for reconciliation (a later step); the sender resolves the provider of each send. */
-  resolver?: unknown;
+  /** Used to reconcile unknown rows (§11) with the tenant's credentials; without it an unknown row stays unknown. */
+  resolver?: Pick<SmsProviderResolver, 'resolve'>;
   /** Added to an attempt's start and the request timeout to make its settle deadline; default 120 000 ms. */
   settleMs?: number;
   /** The providers' request timeout (the part of the settle deadline spent waiting for the answer); default 10 000 ms. */
@@ -62,6 +64,8 @@ export interface SmsDispatchEvent {
 export interface SmsDispatcher {
   /** Sends a notification at most once; throws `SmsError` with `ledgerState` (and `retryAfterMs` when a later call may succeed). */
   dispatch(input: SmsDispatchInput, options?: { signal?: AbortSignal }): Promise<SmsDispatchResult>;
+  /** Runs a reconciliation sweep (§11) over unknown rows and expired claims; `[]` without a resolver. */
+  reconcile(options?: { limit?: number }): Promise<SmsReconcileOutcome[]>;
 }
 
 const invalid = (option: string, why: string) =>
@@ -87,6 +91,11 @@ export function createSmsDispatcher(options: SmsDispatcherOptions): SmsDispatche
     owner,
   });
 
+  const reconciler =
+    options.resolver === undefined
+      ? undefined
+      : createSmsReconciler({ ledger, resolver: options.resolver, ...(logger ? { logger } : {}) });
+
   const emit = (ev: Omit<SmsDispatchEvent, 'type'>) => {
     try {
       onEvent?.({ type: 'dispatch', ...ev });
@@ -101,12 +110,23 @@ export function createSmsDispatcher(options: SmsDispatcherOptions): SmsDispatche
   };
 
   /** The answer for a row this call did not claim (§10's table). */
-  async function notClaimed(row: LedgerRow, tenantId: string, notificationId: string) {
+  async function notClaimed(
+    row: LedgerRow,
+    input: SmsDispatchInput,
+    again: (() => Promise<SmsDispatchResult>) | undefined,
+  ): Promise<SmsDispatchResult> {
+    const { tenantId, notificationId } = input;
     const now = row.db_now as Date;
     const base = { tenantId, notificationId };
     if (row.state === 'accepted') {
       emit({ ...base, state: 'accepted', deduplicated: true });
-      return { state: 'accepted' as const, result: storedSendResult(row), attempts: [], deduplicated: true };
+      const counted = row.result ? undefined : await countSegments(input.message.body);
+      return {
+        state: 'accepted' as const,
+        result: storedSendResult(row, counted),
+        attempts: [],
+        deduplicated: true,
+      };
     }
     if (row.state === 'claimed' && msLeft(row.lease_expires_at as Date, now) > 0) {
       emit({ ...base, state: 'claimed', code: 'in_progress' });
@@ -117,6 +137,10 @@ export function createSmsDispatcher(options: SmsDispatcherOptions): SmsDispatche
         retryAfterMs: msLeft(row.lease_expires_at as Date, now),
       });
     }
+    // Unknown (or a dead worker's claim with an attempt): ask the provider first (§11), then claim again once.
+    const mayReconcile = row.state === 'unknown' || rowAttempts(row).length > 0;
+    if (reconciler && again && mayReconcile && (await reconciler.reconcileOne(tenantId, notificationId)))
+      return again();
     const current = row.state === 'claimed' ? await ledger.expireToUnknown(tenantId, notificationId) : row;
     const error = settledRowError(current ?? row);
     emit({ ...base, state: error.ledgerState as SmsLedgerState, code: error.code });
@@ -126,6 +150,7 @@ export function createSmsDispatcher(options: SmsDispatcherOptions): SmsDispatche
   async function dispatch(
     input: SmsDispatchInput,
     dispatchOptions: { signal?: AbortSignal } = {},
+    reconciled = false,
   ): Promise<SmsDispatchResult> {
     if (!input || typeof input !== 'object') throw invalid('dispatch input', 'must be an object');
     const tenantId = assertTenantId(input.tenantId);
@@ -148,6 +173,7 @@ export function createSmsDispatcher(options: SmsDispatcherOptions): SmsDispatche
       recipient,
       fingerprint: fp.value,
       fingerprintKeyId: fp.keyId,
+      bodyFingerprint: ledger.fingerprint(recipient, { to: recipient, body: message.body }, fp.keyId).value,
       leaseId,
     });
     let { claimed, row } = await ledger.claim(claimInput());
@@ -168,7 +194,12 @@ export function createSmsDispatcher(options: SmsDispatcherOptions): SmsDispatche
         ledgerState: row.state as SmsLedgerState,
       });
     }
-    if (!claimed) return notClaimed(row, tenantId, notificationId);
+    if (!claimed)
+      return notClaimed(
+        row,
+        { tenantId, notificationId, message },
+        reconciled ? undefined : () => dispatch(input, dispatchOptions, true),
+      );
     return sendClaimed({ tenantId, notificationId, leaseId }, row, message, recipient, signal);
   }
 
@@ -249,5 +280,8 @@ export function createSmsDispatcher(options: SmsDispatcherOptions): SmsDispatche
     }
   }
 
-  return { dispatch };
+  return {
+    dispatch: (input, dispatchOptions) => dispatch(input, dispatchOptions),
+    reconcile: async (o) => (reconciler ? reconciler.sweep(o) : []),
+  };
 }

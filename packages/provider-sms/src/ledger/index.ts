@@ -18,6 +18,10 @@ export type {
   SmsLedgerResult,
   SmsLedgerState,
   SmsLedgerStatusEvent,
+  SmsReconcileOutcome,
+  SmsReconcileReason,
+  SmsReconciler,
+  SmsReconcilerOptions,
   SmsStatusApplyOptions,
   SmsStatusApplyOutcome,
   SmsStatusApplyResult,
@@ -25,6 +29,7 @@ export type {
 export {
   createSmsDispatcher,
   createSmsLedger,
+  createSmsReconciler,
   isSmsError,
   ledgerStateForError,
   MAX_NOTIFICATION_ID_LENGTH,

@@ -65,7 +65,7 @@ export const entryColumns = (
   stateSql = 'state',
 ): string => `tenant_id, channel, notification_id, ${stateSql} AS state,
   recipient, provider, message_id, status, status_at, result, error, attempts, lease_owner, lease_id, lease_expires_at,
-  reason, created_at, updated_at, fingerprint, fingerprint_key_id, now() AS db_now`;
+  reason, created_at, updated_at, fingerprint, fingerprint_key_id, body_fingerprint, now() AS db_now`;
 
 /** The columns of a ledger row as every read and RETURNING selects them. */
 export const ENTRY_COLUMNS = entryColumns();
@@ -113,14 +113,14 @@ export function toLedgerEntry(r: LedgerRow): SmsLedgerEntry {
   };
 }
 
-/** The result a row stores, as the provider returned it. */
-export function storedSendResult(r: LedgerRow): SmsSendResult {
-  const res = json<SmsLedgerResult>(r.result) as SmsLedgerResult;
+/** The result a row stores, as the provider returned it; a row accepted by evidence alone (no stored result) uses `counted`. */
+export function storedSendResult(r: LedgerRow, counted?: Omit<SmsLedgerResult, 'status'>): SmsSendResult {
+  const res = json<SmsLedgerResult>(r.result);
   return {
     messageId: String(r.message_id),
     provider: r.provider as SmsProviderName,
-    status: res.status,
-    segments: res.segments,
-    encoding: res.encoding,
+    status: res?.status ?? (r.status as SmsStatus),
+    segments: res?.segments ?? counted?.segments ?? 1,
+    encoding: res?.encoding ?? counted?.encoding ?? 'GSM-7',
   };
 }

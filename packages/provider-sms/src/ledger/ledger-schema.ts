@@ -32,6 +32,9 @@ export function ledgerStatements(schema: string): string[] {
     'status_at timestamptz',
     'reason text',
     'updated_at timestamptz',
+    // Reconciliation: an HMAC of recipient + body alone (to compare with a listed message), and a sweep's short lease.
+    'body_fingerprint text',
+    'reconcile_until timestamptz',
   ];
   return [
     ...columns.map((c) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${c}`),

@@ -28,6 +28,7 @@ import {
   toLedgerEntry,
 } from './ledger-row.js';
 import { ledgerTable } from './ledger-schema.js';
+import { messageIdTaken, settleUnknown, takeUnsettled } from './unsettled.js';
 
 /** Options of `createSmsLedger`. */
 export interface SmsLedgerOptions {
@@ -87,6 +88,26 @@ export interface SmsLedger {
     event: SmsLedgerStatusEvent,
     options?: SmsStatusApplyOptions,
   ): Promise<SmsStatusApplyResult>;
+  /** Reconciliation: takes up to `limit` unknown rows and expired claims (or one notification's) under a `leaseMs` lease, one statement. */
+  takeUnsettled(o: {
+    limit: number;
+    leaseMs: number;
+    tenantId?: string;
+    notificationId?: string;
+  }): Promise<LedgerRow[]>;
+  /** Reconciliation: an unknown row → 'deferred' (proved absent) or still 'unknown' with `reason`; false if no longer unknown. */
+  settleUnknown(
+    tenantId: string,
+    notificationId: string,
+    outcome: { state: 'deferred' | 'unknown'; reason: string },
+  ): Promise<boolean>;
+  /** Reconciliation: whether another notification of the tenant already holds `messageId`. */
+  messageIdTaken(
+    tenantId: string,
+    notificationId: string,
+    provider: SmsProviderName,
+    messageId: string,
+  ): Promise<boolean>;
   /** One notification's row, redacted (masked number, never the body). */
   get(tenantId: string, notificationId: string): Promise<SmsLedgerEntry | undefined>;
   /** Rows newest first (legacy rows with their derived state), optionally of one state and/or tenant. */
@@ -236,6 +257,11 @@ export function createSmsLedger(options: SmsLedgerOptions): SmsLedger {
       return updated ? toLedgerEntry(updated) : ledger.acceptEvidence(tenantId, key, ev);
     },
     applyStatus: (tenantId, event, o) => applyStatus(db, table, tenantId, event, o),
+    takeUnsettled: (o) => takeUnsettled(db, table, o),
+    settleUnknown: (tenantId, notificationId, outcome) =>
+      settleUnknown(db, table, tenantId, notificationId, outcome),
+    messageIdTaken: (tenantId, notificationId, provider, messageId) =>
+      messageIdTaken(db, table, tenantId, notificationId, provider, messageId),
     async get(tenantId, notificationId) {
       const row = await readRow(db, table, assertTenantId(tenantId), notificationId);
       return row ? toLedgerEntry(row) : undefined;

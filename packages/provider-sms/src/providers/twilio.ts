@@ -29,6 +29,7 @@ import {
   type TwilioCallContext,
   type TwilioHttpClient,
 } from './twilio-http-client.js';
+import { type TwilioListedMessage, type TwilioListQuery, toListedMessage } from './twilio-listed-message.js';
 import { twilioMessageOptions } from './twilio-message-options.js';
 
 export type { TwilioFailure } from './map-twilio-error.js';
@@ -37,8 +38,17 @@ export { TWILIO_ERROR_CODES } from './twilio-error-codes.js';
 
 /** The part of the SDK client this provider uses. */
 interface SdkClient {
-  messages: { create(params: Record<string, unknown>): Promise<TwilioCreatedMessage> };
+  messages: {
+    create(params: Record<string, unknown>): Promise<TwilioCreatedMessage>;
+    page(params: Record<string, unknown>): Promise<SdkPage>;
+  };
   api: { v2010: { accounts(sid: string): { fetch(): Promise<unknown> } } };
+}
+
+/** A page of the SDK's list: its instances and the next page (undefined after the last). */
+interface SdkPage {
+  instances: Array<Record<string, unknown>>;
+  nextPage(): Promise<SdkPage> | undefined;
 }
 
 type SdkFactory = (accountSid: string, authToken: string, opts: Record<string, unknown>) => SdkClient;
@@ -201,6 +211,26 @@ export class TwilioProvider implements SmsProvider {
       throw err;
     }
     this.#log({ op: 'verify', status: 'verified' });
+  }
+
+  /** Lists the account's messages to `query.to` (and from `query.from`), newest first, one page per step; failures are mapped `SmsError`s. */
+  async *listMessages(
+    query: TwilioListQuery,
+    options: SmsCallOptions = {},
+  ): AsyncGenerator<TwilioListedMessage[]> {
+    const params = {
+      to: query.to,
+      pageSize: query.pageSize ?? 50,
+      ...(query.from ? { from: query.from } : {}),
+    };
+    let page: SdkPage | undefined = await this.#call({ signal: options.signal }, (c) =>
+      c.messages.page(params),
+    );
+    while (page) {
+      yield page.instances.map(toListedMessage);
+      const current: SdkPage = page;
+      page = await this.#call({ signal: options.signal }, async () => current.nextPage());
+    }
   }
 
   /** A log-safe view: no token. */
