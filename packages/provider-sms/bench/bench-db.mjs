@@ -20,3 +20,30 @@ export async function openBenchDb({ max = 4 } = {}) {
 
 /** A fresh schema name for one bench run (dropped by the bench when done). */
 export const benchSchema = () => `sms_bench_${randomBytes(4).toString('hex')}`;
+
+/**
+ * The dispatch benches' setup: a Twilio emulator, the bench database with a fresh migrated schema, a sender and a
+ * dispatcher over one tenant's TwilioProvider. `close()` drops the schema and stops everything.
+ */
+export async function openDispatchBench(m, startTwilioEmulator, { max, cipherOptions, tenantConfig }) {
+  const emu = await startTwilioEmulator({ statusCallbacks: false });
+  const { db, kind, close } = await openBenchDb({ max });
+  const schema = benchSchema();
+  const closeAll = async () => {
+    await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+    await close();
+    await emu.close();
+  };
+  try {
+    await m.migrate(db, { schema });
+    const provider = new m.TwilioProvider(tenantConfig(emu), { apiBaseUrl: emu.url });
+    const resolver = { resolve: async () => ({ provider, source: 'tenant' }) };
+    const sender = m.createSmsSender({ resolver, circuitBreaker: false });
+    const ledger = m.createSmsLedger({ db, cipher: m.createConfigCipher(cipherOptions()), schema });
+    const dispatcher = m.createSmsDispatcher({ sender, ledger, resolver });
+    return { emu, kind, sender, dispatcher, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

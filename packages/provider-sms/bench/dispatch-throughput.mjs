@@ -2,7 +2,7 @@
 // answers after 150 ms (as real Twilio does): the ledger's three writes per send should hide behind the provider's
 // latency. PostgreSQL at DATABASE_URL when set (pool of 10), else in-process PGlite (noted). Paired rounds.
 import { performance } from 'node:perf_hooks';
-import { benchSchema, openBenchDb } from './bench-db.mjs';
+import { openDispatchBench } from './bench-db.mjs';
 import { cipherOptions, TO, tenantConfig } from './fixtures.mjs';
 import { figure, interleave, loadPackage, loadTesting, median, num, pairRatios, times } from './harness.mjs';
 
@@ -26,16 +26,12 @@ async function throughput(total, fn) {
 export async function run({ quick = false } = {}) {
   const m = await loadPackage(['createSmsDispatcher', 'createSmsLedger', 'createSmsSender', 'migrate']);
   const { startTwilioEmulator } = await loadTesting();
-  const emu = await startTwilioEmulator({ statusCallbacks: false });
-  const { db, kind, close } = await openBenchDb({ max: POOL });
-  const schema = benchSchema();
+  const { emu, kind, sender, dispatcher, close } = await openDispatchBench(m, startTwilioEmulator, {
+    max: POOL,
+    cipherOptions,
+    tenantConfig,
+  });
   try {
-    await m.migrate(db, { schema });
-    const provider = new m.TwilioProvider(tenantConfig(emu), { apiBaseUrl: emu.url });
-    const resolver = { resolve: async () => ({ provider, source: 'tenant' }) };
-    const sender = m.createSmsSender({ resolver, circuitBreaker: false });
-    const ledger = m.createSmsLedger({ db, cipher: m.createConfigCipher(cipherOptions()), schema });
-    const dispatcher = m.createSmsDispatcher({ sender, ledger, resolver });
     const message = { to: TO, body: BODY };
     const N = quick ? C : 500; // calls per round: 10 provider round trips of 150 ms at c=50
     const rounds = quick ? 1 : 5;
@@ -72,8 +68,6 @@ export async function run({ quick = false } = {}) {
       }),
     ];
   } finally {
-    await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
     await close();
-    await emu.close();
   }
 }

@@ -2,7 +2,7 @@
 // commits, synchronous_commit left on), against the loopback Twilio emulator. PostgreSQL at DATABASE_URL when
 // set, else in-process PGlite (noted: no network round trip, no fsync; not the goal's setting).
 import { performance } from 'node:perf_hooks';
-import { benchSchema, openBenchDb } from './bench-db.mjs';
+import { openDispatchBench } from './bench-db.mjs';
 import { cipherOptions, TO, tenantConfig } from './fixtures.mjs';
 import { figure, loadPackage, loadTesting, median, num, percentile } from './harness.mjs';
 
@@ -11,17 +11,11 @@ const BODY = 'Your code is 4821';
 export async function run({ quick = false } = {}) {
   const m = await loadPackage(['createSmsDispatcher', 'createSmsLedger', 'createSmsSender', 'migrate']);
   const { startTwilioEmulator } = await loadTesting();
-  const emu = await startTwilioEmulator({ statusCallbacks: false });
-  const { db, kind, close } = await openBenchDb();
-  const schema = benchSchema();
+  const { emu, kind, sender, dispatcher, close } = await openDispatchBench(m, startTwilioEmulator, {
+    cipherOptions,
+    tenantConfig,
+  });
   try {
-    await m.migrate(db, { schema });
-    const provider = new m.TwilioProvider(tenantConfig(emu), { apiBaseUrl: emu.url });
-    const resolver = { resolve: async () => ({ provider, source: 'tenant' }) };
-    const sender = m.createSmsSender({ resolver, circuitBreaker: false });
-    const cipher = m.createConfigCipher(cipherOptions());
-    const ledger = m.createSmsLedger({ db, cipher, schema });
-    const dispatcher = m.createSmsDispatcher({ sender, ledger, resolver });
     const message = { to: TO, body: BODY };
     const N = quick ? 20 : 1500;
     const send = [];
@@ -75,8 +69,6 @@ export async function run({ quick = false } = {}) {
       }),
     ];
   } finally {
-    await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
     await close();
-    await emu.close();
   }
 }
