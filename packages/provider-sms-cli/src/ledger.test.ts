@@ -92,6 +92,15 @@ describe.sequential('provider-sms send --id and ledger commands (built binary)',
     expect(twilio.messages.length).toBe(count);
   });
 
+  it('a bad --id (over 200 characters) exits 2 and claims nothing', async () => {
+    const count = twilio.received;
+    const r = await send('x'.repeat(201));
+    expect(r.code).toBe(2);
+    expect(r.json.error).toMatchObject({ code: 'invalid_config' });
+    expect(r.stderr).toMatch(/notificationId/);
+    expect(twilio.received).toBe(count);
+  });
+
   it('an unknown outcome exits 1 with ledgerState unknown and retryAfterMs; a repeat sends nothing', async () => {
     twilio.inject({ status: 500, json: { message: 'boom' } });
     const r = await send('order-2');
