@@ -72,6 +72,10 @@ describe('provider-sms CLI (built binary)', () => {
       ['resolve'],
       ['send'],
       ['log'],
+      ['ledger'],
+      ['ledger', 'list'],
+      ['ledger', 'show'],
+      ['ledger', 'purge'],
       ['emulator'],
       ['demo'],
     ];

@@ -2,9 +2,14 @@ import type { ConfigCipher, Logger, OpenDatabase, SmsProvider } from '@leadmetri
 import {
   createPostgresConfigStore,
   createSmsConfigService,
+  createSmsDispatcher,
+  createSmsLedger,
   createSmsProviderResolver,
+  createSmsSender,
   migrate,
   type SmsConfigStore,
+  type SmsDispatcher,
+  type SmsLedger,
 } from '@leadmetrics/provider-sms';
 import {
   CliError,
@@ -29,8 +34,14 @@ export interface CliRuntime {
   cipher: ConfigCipher;
   resolver: ReturnType<typeof createSmsProviderResolver>;
   service: ReturnType<typeof createSmsConfigService>;
+  /** The dispatch ledger (notification_dispatch_log). */
+  ledger: SmsLedger;
+  /** Sends through the ledger: one provider call per notification id, ever (no retries inside one CLI call). */
+  dispatcher: SmsDispatcher;
   /** Set when the MSG91 env vars are present; otherwise the resolver gets a placeholder that refuses to send. */
   platformConfigured: boolean;
+  /** What is missing for the platform default to send (undefined when configured). */
+  platformMissing: string | undefined;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -50,14 +61,16 @@ async function ensureTables(target: DatabaseTarget, database: OpenDatabase): Pro
   }
 }
 
+/** The CLI's "platform default not configured" error (exit 2): names the missing variables. */
+export function platformNotConfigured(missing: string): CliError {
+  return new CliError(`the platform default (MSG91) is not configured: ${missing}`, EXIT.usage, {
+    code: 'platform_default_not_configured',
+  });
+}
+
 /** A stand-in platform default used when MSG91 env vars are absent: resolving works, sending says what is missing. */
 function unconfiguredPlatformDefault(missing: string): SmsProvider {
-  const fail = () =>
-    Promise.reject(
-      new CliError(`the platform default (MSG91) is not configured: ${missing}`, EXIT.usage, {
-        code: 'platform_default_not_configured',
-      }),
-    );
+  const fail = () => Promise.reject(platformNotConfigured(missing));
   return { name: 'msg91', send: fail, verify: fail };
 }
 
@@ -81,6 +94,10 @@ export async function openRuntime(opts: CommonOptions, io: CliIo): Promise<CliRu
       logger,
     });
     const service = createSmsConfigService({ store, cipher, resolver, twilioOptions, logger });
+    const ledger = createSmsLedger({ db: database.db, cipher });
+    // One provider call per CLI send, as before the ledger; a one-shot process has no use for a circuit breaker.
+    const sender = createSmsSender({ resolver, retry: false, circuitBreaker: false, logger });
+    const dispatcher = createSmsDispatcher({ sender, ledger, resolver, logger });
     return {
       target,
       database,
@@ -88,7 +105,10 @@ export async function openRuntime(opts: CommonOptions, io: CliIo): Promise<CliRu
       cipher,
       resolver,
       service,
+      ledger,
+      dispatcher,
       platformConfigured: platform.provider !== undefined,
+      platformMissing: platform.provider === undefined ? platform.missing : undefined,
       logger,
       close: () => database.close(),
     };

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { SmsMessage, TwilioProvider } from '@leadmetrics/provider-sms';
-import { checkMessage, isSmsError, listDispatchLog, TWILIO_VALIDITY_PERIOD } from '@leadmetrics/provider-sms';
+import { checkMessage, isSmsError, TWILIO_VALIDITY_PERIOD } from '@leadmetrics/provider-sms';
 import type { Command } from 'commander';
 import type { AddCommon, SetExit } from './config.js';
 import {
@@ -13,8 +14,8 @@ import {
   smsErrorFields,
 } from './context.js';
 import { collectVar, parsePositiveInt, parseSendAt, readBodyInput } from './input.js';
-import { renderFields, renderTable, writeJson, writeLine } from './output.js';
-import { type CliRuntime, withRuntime } from './runtime.js';
+import { renderFields, writeJson, writeLine } from './output.js';
+import { type CliRuntime, platformNotConfigured, withRuntime } from './runtime.js';
 
 interface ResolveOptions extends CommonOptions {
   tenant: string;
@@ -28,13 +29,9 @@ interface SendOptions extends CommonOptions {
   templateId?: string;
   var?: Record<string, string>;
   reference?: string;
+  id?: string;
   validity?: number;
   sendAt?: Date;
-}
-
-interface LogOptions extends CommonOptions {
-  tenant?: string;
-  limit: number;
 }
 
 /** What `resolve` reports: the provider chosen for a tenant and why. */
@@ -56,7 +53,7 @@ async function resolution(rt: CliRuntime, tenantId: string) {
   };
 }
 
-/** Registers `resolve`, `send` and `log`. */
+/** Registers `resolve` and `send`. */
 export function registerSendCommands(program: Command, io: CliIo, common: AddCommon, setExit: SetExit): void {
   common(
     program
@@ -78,11 +75,15 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
     program
       .command('send')
       .description(
-        'send one SMS for a tenant through the resolver (tenant Twilio, else the MSG91 platform default); ' +
-          'prints the result, or the SmsError code, providerCode, retryable and outcome (exit 1; 2 when refused locally)',
+        'send one SMS for a tenant through the dispatch ledger and the resolver (tenant Twilio, else the MSG91 platform default); ' +
+          'prints the ledger state and result, or the SmsError code, ledgerState, retryAfterMs, retryable and outcome (exit 1; 2 when refused locally)',
       )
       .requiredOption('--tenant <id>', 'tenant id')
       .requiredOption('--to <number>', 'recipient in E.164, e.g. +919876543210')
+      .option(
+        '--id <notificationId>',
+        'notification id: sent at most once (a repeat prints the stored result); default a new cli-<uuid>, printed',
+      )
       .option(
         '--body <text>',
         'message text (visible in ps and shell history: for OTPs use --body-file or stdin)',
@@ -110,7 +111,8 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
       '\nThe body comes from --body, --body-file PATH or stdin (printf %s "$OTP" | provider-sms send …); ' +
         'the last two keep an OTP off the process list.\n' +
         'This sends a REAL SMS unless TWILIO_API_BASE_URL / MSG91_API_BASE_URL point at emulators ' +
-        '(see "provider-sms emulator").\nThe platform default needs MSG91_AUTH_KEY (and MSG91_TEMPLATE_ID or --template-id).',
+        '(see "provider-sms emulator").\nEvery send is recorded in the ledger ("provider-sms ledger list"); ' +
+        'the same --id again sends nothing and prints the stored result (deduplicated: true).\nThe platform default needs MSG91_AUTH_KEY (and MSG91_TEMPLATE_ID or --template-id).',
     )
     .action(async (opts: SendOptions) => {
       const tenantId = checkTenantArg(opts.tenant);
@@ -132,9 +134,21 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
       message.to = checked.to;
       await withRuntime(opts, io, async (rt) => {
         const { resolved, fields } = await resolution(rt, tenantId);
+        // Refused before anything is claimed: the ledger would otherwise keep a row that cannot be sent.
+        if (resolved.source === 'platform-default' && rt.platformMissing !== undefined)
+          throw platformNotConfigured(rt.platformMissing);
+        const notificationId = opts.id ?? `cli-${randomUUID()}`;
         try {
-          const result = await resolved.provider.send(message);
-          const out = { ok: true, ...fields, to: checked.to, ...result };
+          const sent = await rt.dispatcher.dispatch({ tenantId, notificationId, message });
+          const out = {
+            ok: true,
+            ...fields,
+            to: checked.to,
+            notificationId,
+            state: sent.state,
+            deduplicated: sent.deduplicated,
+            ...sent.result,
+          };
           if (opts.json) writeJson(io.stdout, out);
           else writeLine(io.stdout, renderFields(out));
         } catch (err) {
@@ -143,11 +157,12 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
             ok: false,
             ...fields,
             to: checked.to,
+            notificationId,
             error: { ...smsErrorFields(err), message: errorMessage(err) },
           };
           if (opts.json) writeJson(io.stdout, out);
           else {
-            writeLine(io.stdout, renderFields({ ...fields, to: checked.to }));
+            writeLine(io.stdout, renderFields({ ...fields, to: checked.to, notificationId }));
             writeLine(io.stdout, renderFields(out.error));
           }
           io.stderr.write(`provider-sms: send failed: ${err.code} — ${errorMessage(err)}\n`);
@@ -156,39 +171,4 @@ export function registerSendCommands(program: Command, io: CliIo, common: AddCom
         }
       });
     });
-
-  common(
-    program
-      .command('log')
-      .description(
-        'list the latest rows of notification_dispatch_log: what recordDispatch wrote (the demo, your service); `provider-sms send` does not write it yet',
-      )
-      .option('--tenant <id>', 'only this tenant')
-      .option('--limit <n>', 'how many rows', parsePositiveInt('--limit', 10_000), 50),
-  ).action(async (opts: LogOptions) => {
-    if (opts.tenant !== undefined) checkTenantArg(opts.tenant);
-    await withRuntime(opts, io, async (rt) => {
-      const rows = await listDispatchLog(rt.database.db, {
-        limit: opts.limit,
-        ...(opts.tenant ? { tenantId: opts.tenant } : {}),
-      });
-      if (opts.json) writeJson(io.stdout, rows);
-      else
-        writeLine(
-          io.stdout,
-          renderTable(
-            [
-              { header: 'CREATED AT', value: (r) => r.createdAt.toISOString() },
-              { header: 'TENANT', value: (r) => r.tenantId },
-              { header: 'CHANNEL', value: (r) => r.channel },
-              { header: 'PROVIDER', value: (r) => r.provider },
-              { header: 'STATUS', value: (r) => r.status },
-              { header: 'ERROR CODE', value: (r) => r.errorCode },
-              { header: 'MESSAGE ID', value: (r) => r.messageId },
-            ],
-            rows,
-          ),
-        );
-    });
-  });
 }

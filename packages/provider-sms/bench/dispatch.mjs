@@ -1,43 +1,21 @@
 // Figure: latency `dispatcher.dispatch()` adds over `sender.send()` (claim, attempt record, accept: three durable
 // commits, synchronous_commit left on), against the loopback Twilio emulator. PostgreSQL at DATABASE_URL when
 // set, else in-process PGlite (noted: no network round trip, no fsync; not the goal's setting).
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { openDispatchBench } from './bench-db.mjs';
 import { cipherOptions, TO, tenantConfig } from './fixtures.mjs';
 import { figure, loadPackage, loadTesting, median, num, percentile } from './harness.mjs';
 
 const BODY = 'Your code is 4821';
 
-async function openDb() {
-  if (process.env.DATABASE_URL) {
-    const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
-    const sc = (await pool.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
-    return { db: pool, kind: `PostgreSQL (synchronous_commit=${sc})`, close: () => pool.end() };
-  }
-  const { PGlite } = await import('@electric-sql/pglite');
-  const pg = await PGlite.create();
-  return {
-    db: pg,
-    kind: 'PGlite (DATABASE_URL not set: in-process, not the goal setting)',
-    close: () => pg.close(),
-  };
-}
-
 export async function run({ quick = false } = {}) {
   const m = await loadPackage(['createSmsDispatcher', 'createSmsLedger', 'createSmsSender', 'migrate']);
   const { startTwilioEmulator } = await loadTesting();
-  const emu = await startTwilioEmulator({ statusCallbacks: false });
-  const { db, kind, close } = await openDb();
-  const schema = `sms_bench_${randomBytes(4).toString('hex')}`;
+  const { emu, kind, sender, dispatcher, close } = await openDispatchBench(m, startTwilioEmulator, {
+    cipherOptions,
+    tenantConfig,
+  });
   try {
-    await m.migrate(db, { schema });
-    const provider = new m.TwilioProvider(tenantConfig(emu), { apiBaseUrl: emu.url });
-    const resolver = { resolve: async () => ({ provider, source: 'tenant' }) };
-    const sender = m.createSmsSender({ resolver, circuitBreaker: false });
-    const cipher = m.createConfigCipher(cipherOptions());
-    const ledger = m.createSmsLedger({ db, cipher, schema });
-    const dispatcher = m.createSmsDispatcher({ sender, ledger, resolver });
     const message = { to: TO, body: BODY };
     const N = quick ? 20 : 1500;
     const send = [];
@@ -91,8 +69,6 @@ export async function run({ quick = false } = {}) {
       }),
     ];
   } finally {
-    await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
     await close();
-    await emu.close();
   }
 }

@@ -15,6 +15,7 @@ export declare const FIGURES: Record<
   string,
   () => Promise<{ run(opts?: { quick?: boolean }): Promise<Figure[]> }>
 >;
+export declare const GROWTH_FIGURES: typeof FIGURES;
 export declare function runFigures(
   ids?: string[],
   opts?: { quick?: boolean; log?: (line: string) => void; keepGoing?: boolean },

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm bench`: runs every figure of issue 8 against the built package, prints the table and writes
 // BENCHMARKS.md at the repository root. Options: --only <id>[,<id>] (no BENCHMARKS.md unless --write),
-// --quick (one short iteration of each, what the smoke test runs), --out <file>.
+// --quick (one short iteration of each, what the smoke test runs), --out <file>, --growth (adds GROWTH_FIGURES:
+// minutes of bulk loading on PostgreSQL, so not in the default run).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,12 @@ export const FIGURES = {
   heap: () => import('./heap.mjs'),
   pacing: () => import('./pacing.mjs'),
   dispatch: () => import('./dispatch.mjs'),
+  'dispatch-throughput': () => import('./dispatch-throughput.mjs'),
+};
+
+/** Figures run only with `--growth` (or named by `--only`): they bulk-load a large table first. */
+export const GROWTH_FIGURES = {
+  'ledger-growth': () => import('./ledger-growth.mjs'),
 };
 
 /** Runs the named figures (all by default) one after another; resolves the rows. */
@@ -29,8 +36,11 @@ export async function runFigures(
 ) {
   const rows = [];
   for (const id of ids) {
-    const load = FIGURES[id];
-    if (!load) throw new Error(`unknown figure "${id}" (known: ${Object.keys(FIGURES).join(', ')})`);
+    const load = FIGURES[id] ?? GROWTH_FIGURES[id];
+    if (!load)
+      throw new Error(
+        `unknown figure "${id}" (known: ${[...Object.keys(FIGURES), ...Object.keys(GROWTH_FIGURES)].join(', ')})`,
+      );
     const t = performance.now();
     log(`▶ ${id} …`);
     const mod = await load();
@@ -115,10 +125,13 @@ async function main(argv) {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const only = arg('--only')?.split(',').filter(Boolean);
+  const growth = argv.includes('--growth');
+  const only =
+    arg('--only')?.split(',').filter(Boolean) ??
+    (growth ? [...Object.keys(FIGURES), ...Object.keys(GROWTH_FIGURES)] : undefined);
   const quick = argv.includes('--quick');
   const out = arg('--out') ?? join(PKG_DIR, '..', '..', 'BENCHMARKS.md');
-  const write = argv.includes('--write') || (!only && !quick);
+  const write = argv.includes('--write') || (!arg('--only') && !quick);
   const m = machine();
   console.log(
     `provider-sms bench — ${m.cpu}, ${m.cores} cores, Node ${m.node}, load ${m.load[0].toFixed(2)}`,

@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listDispatchLog, openDatabase } from '@leadmetrics/provider-sms';
+import { openDatabase } from '@leadmetrics/provider-sms';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DemoReport, runDemo } from './demo.js';
 
@@ -11,7 +11,7 @@ const root = mkdtempSync(join(tmpdir(), 'provider-sms-demo-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('pnpm demo', () => {
-  it('seeds four tenants and a corrupt row, dispatches a batch, prints the table and logs each send', async () => {
+  it('seeds four tenants and a corrupt row, dispatches a batch through the ledger, prints the table, re-sends one deduplicated, receives its delivery', async () => {
     const dataDir = join(root, 'db');
     let printed = '';
     const report: DemoReport = await runDemo({
@@ -90,6 +90,29 @@ describe('pnpm demo', () => {
     });
     expect(report.emulators).toEqual({ twilioMessages: 2, msg91Messages: 4 });
 
+    // The dispatcher left a ledger state per notification.
+    expect(report.rows.map((r) => [r.notificationId, r.state])).toEqual([
+      ['demo-1', 'accepted'],
+      ['demo-2', 'rejected'],
+      ['demo-3', 'rejected'],
+      ['demo-4', 'accepted'],
+      ['demo-5', 'accepted'],
+      ['demo-6', 'accepted'],
+      ['demo-7', 'accepted'],
+      ['demo-8', null], // a malformed number: refused before the claim, no row
+      ['demo-9', 'accepted'],
+    ]);
+    // A re-send of demo-1: the stored result, no request reached the emulator (the counts above include it).
+    expect(report.resend).toEqual({
+      notificationId: 'demo-1',
+      deduplicated: true,
+      messageId: row('success').messageId,
+      providerRequests: 0,
+    });
+    // The emulator's signed status callbacks reached createStatusWebhookHandler.
+    expect(report.delivery).toMatchObject({ notificationId: 'demo-1', messageId: row('success').messageId });
+    expect(report.delivery.statuses).toEqual(['sent', 'delivered']);
+
     // The printed table names reasons and codes verbatim, and says where to look.
     for (const text of [
       'tenant_config_unverified',
@@ -99,36 +122,32 @@ describe('pnpm demo', () => {
       'invalid_recipient (21211)',
       'recipient_opted_out (21610)',
       'UCS-2',
-      'SELECT tenant_id, channel, provider, status, error_code, message_id, created_at FROM notification_dispatch_log',
+      'SELECT tenant_id, notification_id, state, provider, status, message_id, created_at FROM notification_dispatch_log',
+      'deduplicated: true',
+      'provider requests: 0',
+      'sent → delivered',
       dataDir,
     ]) {
       expect(printed).toContain(text);
     }
     expect(printed).toMatch(/^TENANT +CONFIG +ENABLED +VERIFIED +NOTE$/m);
     expect(printed).toMatch(
-      /^CASE +TENANT +PROVIDER +SOURCE +REASON +TO +STATUS \/ ERROR +MESSAGE ID +SEGMENTS$/m,
+      /^CASE +NOTIFICATION +TENANT +PROVIDER +SOURCE +REASON +TO +LEDGER +STATUS \/ ERROR +MESSAGE ID +SEGMENTS$/m,
     );
     expect(printed).not.toContain('undefined');
 
-    // Each send's initial status is in notification_dispatch_log.
+    // Each notification has its ledger row (the body never stored).
     const database = await openDatabase({ dataDir });
     try {
-      const log = await listDispatchLog(database.db, { limit: 100 });
-      expect(log).toHaveLength(report.rows.length);
-      expect(
-        log
-          .filter((e) => e.status === 'failed')
-          .map((e) => e.errorCode)
-          .sort(),
-      ).toEqual(['invalid_recipient', 'invalid_recipient', 'recipient_opted_out']);
-      const success = log.find((e) => e.messageId === row('success').messageId);
-      expect(success).toMatchObject({
-        tenantId: 'acme',
-        channel: 'sms',
-        provider: 'twilio',
-        status: 'queued',
-        errorCode: null,
-      });
+      const res = await database.db.query(
+        'SELECT notification_id, state, message_id FROM notification_dispatch_log ORDER BY notification_id',
+      );
+      expect(res.rows.map((r) => [r.notification_id, r.state])).toEqual(
+        report.rows.filter((r) => r.state !== null).map((r) => [r.notificationId, r.state]),
+      );
+      expect(res.rows[0]).toMatchObject({ message_id: row('success').messageId });
+      const dump = JSON.stringify((await database.db.query('SELECT * FROM notification_dispatch_log')).rows);
+      expect(dump).not.toContain('your code is');
     } finally {
       await database.close();
     }
@@ -162,6 +181,7 @@ describe('pnpm demo', () => {
         'tenant_config_undecryptable',
       ]);
       expect(printed).toContain('FROM provider_sms_demo.notification_dispatch_log');
+      expect(report.resend).toMatchObject({ deduplicated: true, providerRequests: 0 });
     },
     60_000,
   );

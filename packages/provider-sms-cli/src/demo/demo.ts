@@ -2,21 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SmsMessage, SmsProviderName } from '@leadmetrics/provider-sms';
 import {
   type ConfigCipher,
   createConfigCipher,
   createPlatformDefaultFromEnv,
   createPostgresConfigStore,
   createSmsConfigService,
+  createSmsDispatcher,
+  createSmsLedger,
   createSmsProviderResolver,
   createSmsSender,
-  dispatchLogInput,
-  isSmsError,
   migrate,
   openDatabase,
   parseKeyRing,
-  recordDispatch,
   redactUrl,
 } from '@leadmetrics/provider-sms';
 import {
@@ -27,6 +25,18 @@ import {
 } from '@leadmetrics/provider-sms/testing';
 import { keyFileCipher } from '../context.js';
 import { renderTable } from '../output.js';
+import {
+  awaitDelivery,
+  type DemoDelivery,
+  type DemoDispatchRow,
+  type DemoItem,
+  type DemoResend,
+  dispatchBatch,
+  resendOnce,
+  startDemoWebhooks,
+} from './demo-ledger.js';
+
+export type { DemoDelivery, DemoDispatchRow, DemoResend } from './demo-ledger.js';
 
 /** Where the demo prints (a `Writable` such as `process.stdout`, or anything with `write`). */
 export interface DemoOutput {
@@ -40,24 +50,6 @@ export interface DemoOptions {
   /** PGlite data directory to use/keep; default a new temporary directory. Ignored with `databaseUrl`. */
   dataDir?: string | undefined;
   out: DemoOutput;
-}
-
-/** One send of the demo batch, as printed. */
-export interface DemoDispatchRow {
-  label: string;
-  tenant: string;
-  provider: SmsProviderName | null;
-  source: 'tenant' | 'platform-default' | null;
-  reason: string | null;
-  to: string;
-  /** The provider's status on success, else null. */
-  status: string | null;
-  /** The `SmsError` code on failure, else null. */
-  errorCode: string | null;
-  providerCode: string | number | null;
-  messageId: string | null;
-  segments: number | null;
-  encoding: string | null;
 }
 
 /** A seeded tenant and what saving its config produced. */
@@ -74,6 +66,10 @@ export interface DemoReport {
   database: { kind: 'pglite' | 'postgres'; location: string; schema: string };
   tenants: DemoTenant[];
   rows: DemoDispatchRow[];
+  /** One accepted notification dispatched again: the stored result, no provider request. */
+  resend: DemoResend;
+  /** The status callbacks of the first Twilio message, received by the webhook handler. */
+  delivery: DemoDelivery;
   emulators: { twilioMessages: number; msg91Messages: number };
   durationMs: number;
 }
@@ -88,7 +84,7 @@ const UNICODE_BODY =
   'किसी भी सवाल के लिए हमारी सहायता टीम हमेशा उपलब्ध है। धन्यवाद — Acme 🚚';
 
 /** The batch: successes, Twilio magic failures, Unicode, and the platform default for every fallback reason. */
-function batch(): Array<{ label: string; tenant: string; message: SmsMessage }> {
+function batch(): DemoItem[] {
   return [
     { label: 'success', tenant: 'acme', message: { to: '+14155552671', body: 'Acme: your code is 4821' } },
     {
@@ -134,7 +130,7 @@ function batch(): Array<{ label: string; tenant: string; message: SmsMessage }> 
 /**
  * Runs the end-to-end demo: database + migration, both emulators, four seeded tenants and a corrupt row
  * (configs saved through the config service, so verification really runs), a batch through resolver and
- * sender, each initial status written to `notification_dispatch_log`; prints a table. Never sends a real SMS.
+ * sender through the dispatch ledger, a deduplicated re-send, status callbacks arriving; prints a table. Never sends a real SMS.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const started = Date.now();
@@ -153,7 +149,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const cleanups: Array<() => Promise<unknown>> = [];
   if (dataDir && !options.dataDir)
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-  const twilio = await startTwilioEmulator({ statusCallbacks: false });
+  const twilio = await startTwilioEmulator({ statusCallbacks: true });
   cleanups.push(() => twilio.close());
   try {
     const msg91 = await startMsg91Emulator({ templates: [BODY_TEMPLATE, OTP_TEMPLATE] });
@@ -171,6 +167,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     await migrate(db, { schema });
     const t = `"${schema}".notification_providers`;
     if (usePostgres) await db.query(`DELETE FROM ${t} WHERE tenant_id = ANY($1)`, [[...TENANTS]]);
+    // A re-run (kept data dir, a server) starts from an empty ledger for the demo tenants: its ids are reused.
+    await db.query(`DELETE FROM "${schema}".notification_dispatch_log WHERE tenant_id = ANY($1)`, [
+      [...TENANTS],
+    ]);
 
     let cipher: ConfigCipher;
     if (dataDir) cipher = keyFileCipher(dataDir).cipher;
@@ -186,9 +186,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       MSG91_API_BASE_URL: msg91.url,
     });
     const twilioOptions = { apiBaseUrl: twilio.url, timeoutMs: 5_000 };
-    const resolver = createSmsProviderResolver({ store, cipher, platformDefault, twilioOptions });
+    const webhooks = await startDemoWebhooks(store, cipher);
+    cleanups.push(() => webhooks.close());
+    const resolver = createSmsProviderResolver({
+      store,
+      cipher,
+      platformDefault,
+      twilioOptions,
+      statusCallbackBaseUrl: webhooks.twilioBaseUrl,
+    });
     const service = createSmsConfigService({ store, cipher, resolver, twilioOptions });
     const sender = createSmsSender({ resolver, retry: { maxAttempts: 2, baseDelayMs: 50 }, failover: 'off' });
+    const ledger = createSmsLedger({ db, cipher, schema });
+    const dispatcher = createSmsDispatcher({ sender, ledger, resolver });
 
     // Seed through the real config service: verification runs against the Twilio emulator.
     const good = {
@@ -241,60 +251,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     );
     out();
 
-    const rows: DemoDispatchRow[] = [];
-    for (const item of batch()) {
-      const resolution = await resolver.resolve(item.tenant);
-      const base = {
-        label: item.label,
-        tenant: item.tenant,
-        provider: resolution.provider.name,
-        source: resolution.source,
-        reason: resolution.reason ?? null,
-        to: item.message.to,
-      };
-      try {
-        const sent = await sender.send(item.tenant, item.message);
-        const r = sent.result;
-        rows.push({
-          ...base,
-          provider: r.provider,
-          source: sent.source,
-          reason: sent.reason ?? base.reason,
-          status: r.status,
-          errorCode: null,
-          providerCode: null,
-          messageId: r.messageId,
-          segments: r.segments,
-          encoding: r.encoding,
-        });
-        await recordDispatch(db, dispatchLogInput(item.tenant, { result: r }), { schema });
-      } catch (err) {
-        if (!isSmsError(err)) throw err;
-        rows.push({
-          ...base,
-          status: null,
-          errorCode: err.code,
-          providerCode: err.providerCode ?? null,
-          messageId: err.messageId ?? null,
-          segments: null,
-          encoding: null,
-        });
-        await recordDispatch(db, dispatchLogInput(item.tenant, { error: err, provider: base.provider }), {
-          schema,
-        });
-      }
-    }
+    const items = batch();
+    const rows = await dispatchBatch(dispatcher, (id) => resolver.resolve(id), items);
 
-    out('Dispatch (resolver → sender → provider → emulator):');
+    out('Dispatch (dispatcher → ledger → resolver → sender → provider → emulator):');
     out(
       renderTable(
         [
           { header: 'CASE', value: (r: DemoDispatchRow) => r.label },
+          { header: 'NOTIFICATION', value: (r) => r.notificationId },
           { header: 'TENANT', value: (r) => r.tenant },
           { header: 'PROVIDER', value: (r) => r.provider },
           { header: 'SOURCE', value: (r) => r.source },
           { header: 'REASON', value: (r) => r.reason },
           { header: 'TO', value: (r) => r.to },
+          { header: 'LEDGER', value: (r) => r.state },
           {
             header: 'STATUS / ERROR',
             value: (r) =>
@@ -307,14 +278,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       ),
     );
     out();
-    const table = `${schema === 'public' ? '' : `${schema}.`}notification_dispatch_log`;
-    out(`The initial status of each send is in ${table} (${location}):`);
+    const first = rows.find((r) => r.label === 'success')!;
+    const resend = await resendOnce(dispatcher, twilio, first, items[rows.indexOf(first)]!);
     out(
-      `  SELECT tenant_id, channel, provider, status, error_code, message_id, created_at FROM ${table} ORDER BY created_at;`,
+      `Re-send of ${resend.notificationId} (a redelivered job): deduplicated: ${resend.deduplicated}, ` +
+        `message ${resend.messageId}, provider requests: ${resend.providerRequests}.`,
+    );
+    const delivery = await awaitDelivery(twilio, webhooks, ledger, first);
+    out(
+      `Status callbacks of ${delivery.messageId} reached the webhook handler: ${delivery.statuses.join(' → ') || 'none'} ` +
+        `(ledger status: ${delivery.ledgerStatus ?? '-'}).`,
+    );
+    out();
+    const table = `${schema === 'public' ? '' : `${schema}.`}notification_dispatch_log`;
+    out(`Each notification's row is in the ledger, ${table} (${location}):`);
+    out(
+      `  SELECT tenant_id, notification_id, state, provider, status, message_id, created_at FROM ${table} ORDER BY created_at;`,
     );
     if (dataDir && options.dataDir)
       out(
-        `  or: pnpm exec provider-sms log --data-dir ${dataDir}    (and: provider-sms config show --tenant acme --data-dir ${dataDir})`,
+        `  or: pnpm exec provider-sms ledger list --data-dir ${dataDir}    (and: provider-sms config show --tenant acme --data-dir ${dataDir})`,
       );
     else if (dataDir)
       out(
@@ -324,6 +307,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       database: { kind: usePostgres ? 'postgres' : 'pglite', location, schema },
       tenants,
       rows,
+      resend,
+      delivery,
       emulators: { twilioMessages: twilio.messages.length, msg91Messages: msg91.messages.length },
       durationMs: Date.now() - started,
     };

@@ -1,0 +1,49 @@
+// The database of the ledger benches: PostgreSQL at DATABASE_URL when set, else in-process PGlite (noted).
+import { randomBytes } from 'node:crypto';
+
+/** Opens the bench database (`max` pool connections on PostgreSQL); `kind` says which, for the figure's note. */
+export async function openBenchDb({ max = 4 } = {}) {
+  if (process.env.DATABASE_URL) {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max });
+    const sc = (await pool.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
+    return { db: pool, kind: `PostgreSQL (synchronous_commit=${sc})`, close: () => pool.end() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pg = await PGlite.create();
+  return {
+    db: pg,
+    kind: 'PGlite (DATABASE_URL not set: in-process, not the goal setting)',
+    close: () => pg.close(),
+  };
+}
+
+/** A fresh schema name for one bench run (dropped by the bench when done). */
+export const benchSchema = () => `sms_bench_${randomBytes(4).toString('hex')}`;
+
+/**
+ * The dispatch benches' setup: a Twilio emulator, the bench database with a fresh migrated schema, a sender and a
+ * dispatcher over one tenant's TwilioProvider. `close()` drops the schema and stops everything.
+ */
+export async function openDispatchBench(m, startTwilioEmulator, { max, cipherOptions, tenantConfig }) {
+  const emu = await startTwilioEmulator({ statusCallbacks: false });
+  const { db, kind, close } = await openBenchDb({ max });
+  const schema = benchSchema();
+  const closeAll = async () => {
+    await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+    await close();
+    await emu.close();
+  };
+  try {
+    await m.migrate(db, { schema });
+    const provider = new m.TwilioProvider(tenantConfig(emu), { apiBaseUrl: emu.url });
+    const resolver = { resolve: async () => ({ provider, source: 'tenant' }) };
+    const sender = m.createSmsSender({ resolver, circuitBreaker: false });
+    const ledger = m.createSmsLedger({ db, cipher: m.createConfigCipher(cipherOptions()), schema });
+    const dispatcher = m.createSmsDispatcher({ sender, ledger, resolver });
+    return { emu, kind, sender, dispatcher, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
