@@ -76,6 +76,7 @@ describe('provider-sms CLI (built binary)', () => {
       ['ledger', 'list'],
       ['ledger', 'show'],
       ['ledger', 'purge'],
+      ['reconcile'],
       ['emulator'],
       ['demo'],
     ];

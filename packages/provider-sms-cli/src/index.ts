@@ -17,7 +17,7 @@ import {
 } from './context.js';
 import { registerEmulatorCommand } from './emulator.js';
 import { registerKeysCommands } from './keys.js';
-import { registerLedgerCommands } from './ledger.js';
+import { registerLedgerCommands, registerReconcileCommand } from './ledger.js';
 import { writeJson, writeLine } from './output.js';
 import { registerSendCommands } from './send.js';
 
@@ -92,6 +92,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerConfigCommands(program, io, common, setExit);
   registerSendCommands(program, io, common, setExit);
   registerLedgerCommands(program, io, common);
+  registerReconcileCommand(program, io, common);
   registerEmulatorCommand(program, io);
   registerKeysCommands(program, io);
 

@@ -114,6 +114,26 @@ describe.sequential('provider-sms send --id and ledger commands (built binary)',
     expect(twilio.messages.length).toBe(count);
   });
 
+  it('reconcile asks the provider about the unknown row: test credentials cannot list (20008) → still unknown, reason lookup_forbidden, nothing sent', async () => {
+    const count = twilio.messages.length;
+    const r = await cli(['reconcile']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          tenantId: 'acme',
+          notificationId: 'order-2',
+          state: 'unknown',
+          reason: 'lookup_forbidden',
+        }),
+      ]),
+    );
+    expect(twilio.messages.length).toBe(count);
+    const text = await runBin(['reconcile', '--data-dir', dataDir], { env: childEnv({ twilio, msg91 }) });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/order-2\s+unknown\s+lookup_forbidden/);
+  });
+
   it('send without --id uses a generated cli-<uuid> id, printed, so the send is in the ledger', async () => {
     const r = await send(undefined);
     expect(r.code, r.stderr).toBe(0);

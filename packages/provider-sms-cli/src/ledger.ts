@@ -1,4 +1,4 @@
-// `provider-sms ledger list|show|purge` and `log` (an alias of `ledger list`): the dispatch ledger, redacted.
+// `provider-sms ledger list|show|purge`, `log` (an alias of `ledger list`) and `reconcile`: the dispatch ledger, redacted.
 import type { SmsLedgerEntry, SmsLedgerState } from '@leadmetrics/provider-sms';
 import type { Command } from 'commander';
 import type { AddCommon } from './config.js';
@@ -147,4 +147,41 @@ export function registerLedgerCommands(program: Command, io: CliIo, common: AddC
         else writeLine(io.stdout, `Deleted ${out.deleted} ledger row(s) created before ${out.before}.`);
       });
     });
+}
+
+/** Registers `reconcile`: one sweep of unknown rows and expired claims (docs/design.md §11). */
+export function registerReconcileCommand(program: Command, io: CliIo, common: AddCommon): void {
+  common(
+    program
+      .command('reconcile')
+      .description(
+        "ask the provider what became of each 'unknown' notification (and expired claims): found → accepted, proved absent after the settle deadline → deferred, else still unknown with a reason",
+      )
+      .option('--limit <n>', 'how many rows at most', parsePositiveInt('--limit', 10_000), 500),
+  ).action(async (opts: CommonOptions & { limit: number }) => {
+    await withRuntime(opts, io, async (rt) => {
+      const outcomes = await rt.dispatcher.reconcile({ limit: opts.limit });
+      if (opts.json) {
+        writeJson(io.stdout, outcomes);
+        return;
+      }
+      if (outcomes.length === 0) {
+        writeLine(io.stdout, 'Nothing to reconcile: no unknown rows and no expired claims.');
+        return;
+      }
+      writeLine(
+        io.stdout,
+        renderTable(
+          [
+            { header: 'TENANT', value: (o) => o.tenantId },
+            { header: 'NOTIFICATION', value: (o) => o.notificationId },
+            { header: 'STATE', value: (o) => o.state },
+            { header: 'REASON', value: (o) => o.reason },
+            { header: 'MESSAGE ID', value: (o) => o.messageId },
+          ],
+          outcomes,
+        ),
+      );
+    });
+  });
 }

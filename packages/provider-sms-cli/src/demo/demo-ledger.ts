@@ -72,13 +72,15 @@ export interface DemoWebhookServer {
   close(): Promise<void>;
 }
 
-/** Starts the status-webhook handler on 127.0.0.1 (a free port); verified events are collected. */
+/** Starts the status-webhook handler on 127.0.0.1 (a free port); verified events go to the ledger and are collected. */
 export async function startDemoWebhooks(
   store: SmsConfigStore,
   cipher: ConfigCipher,
+  ledger: SmsLedger,
 ): Promise<DemoWebhookServer> {
   const events: SmsStatusEvent[] = [];
-  const handler = createStatusWebhookHandler({ store, cipher, onEvent: (e) => void events.push(e) });
+  // With the ledger, each verified status is written to its notification's row (and replays are dropped).
+  const handler = createStatusWebhookHandler({ store, cipher, ledger, onEvent: (e) => void events.push(e) });
   const server = createServer(toNodeListener(handler));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

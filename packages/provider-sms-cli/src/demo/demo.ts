@@ -186,7 +186,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       MSG91_API_BASE_URL: msg91.url,
     });
     const twilioOptions = { apiBaseUrl: twilio.url, timeoutMs: 5_000 };
-    const webhooks = await startDemoWebhooks(store, cipher);
+    const ledger = createSmsLedger({ db, cipher, schema });
+    const webhooks = await startDemoWebhooks(store, cipher, ledger);
     cleanups.push(() => webhooks.close());
     const resolver = createSmsProviderResolver({
       store,
@@ -197,7 +198,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     });
     const service = createSmsConfigService({ store, cipher, resolver, twilioOptions });
     const sender = createSmsSender({ resolver, retry: { maxAttempts: 2, baseDelayMs: 50 }, failover: 'off' });
-    const ledger = createSmsLedger({ db, cipher, schema });
     const dispatcher = createSmsDispatcher({ sender, ledger, resolver });
 
     // Seed through the real config service: verification runs against the Twilio emulator.
