@@ -54,6 +54,20 @@ export interface DemoResend {
   providerRequests: number;
 }
 
+/** An outcome left unknown (the provider recorded the message, the connection broke) and then reconciled. */
+export interface DemoReconciled {
+  notificationId: string;
+  /** The ledger state the failed dispatch left ('unknown': it may have been sent). */
+  stateAfterFailure: string | null;
+  /** What the reconciliation sweep made of it ('accepted': found at Twilio). */
+  reconciledState: string | null;
+  messageId: string | null;
+  /** The dispatch after the sweep: the stored result, deduplicated. */
+  deduplicated: boolean;
+  /** Message-create requests the emulator received after the failure (0: nothing sent twice). */
+  providerRequests: number;
+}
+
 /** The status callbacks of one Twilio message, as the webhook server received them. */
 export interface DemoDelivery {
   notificationId: string;
@@ -185,5 +199,37 @@ export async function awaitDelivery(
     messageId: row.messageId ?? '',
     statuses: webhooks.events.filter((e) => e.messageId === row.messageId).map((e) => e.status),
     ledgerStatus: entry?.status ?? null,
+  };
+}
+
+/**
+ * Leaves one notification `unknown` (the emulator records the message, then resets the connection mid-response),
+ * sweeps, and dispatches it again: the reconciler finds the message at Twilio, nothing is sent twice.
+ */
+export async function reconcileUnknown(
+  dispatcher: SmsDispatcher,
+  twilio: TwilioEmulator,
+  tenantId: string,
+  message: SmsMessage,
+): Promise<DemoReconciled> {
+  const notificationId = 'demo-unknown';
+  twilio.inject({ resetSocket: 'mid-response' });
+  let stateAfterFailure: string | null = null;
+  try {
+    await dispatcher.dispatch({ tenantId, notificationId, message });
+  } catch (err) {
+    if (!isSmsError(err)) throw err;
+    stateAfterFailure = err.ledgerState ?? null;
+  }
+  const before = twilio.received;
+  const outcome = (await dispatcher.reconcile()).find((o) => o.notificationId === notificationId);
+  const again = await dispatcher.dispatch({ tenantId, notificationId, message });
+  return {
+    notificationId,
+    stateAfterFailure,
+    reconciledState: outcome?.state ?? null,
+    messageId: outcome?.messageId ?? null,
+    deduplicated: again.deduplicated,
+    providerRequests: twilio.received - before,
   };
 }

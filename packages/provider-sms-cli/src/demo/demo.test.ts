@@ -88,7 +88,7 @@ describe('pnpm demo', () => {
       reason: 'tenant_config_undecryptable',
       status: 'queued',
     });
-    expect(report.emulators).toEqual({ twilioMessages: 2, msg91Messages: 4 });
+    expect(report.emulators).toEqual({ twilioMessages: 3, msg91Messages: 4 }); // + demo-unknown's one message
 
     // The dispatcher left a ledger state per notification.
     expect(report.rows.map((r) => [r.notificationId, r.state])).toEqual([
@@ -112,6 +112,17 @@ describe('pnpm demo', () => {
     // The emulator's signed status callbacks reached createStatusWebhookHandler.
     expect(report.delivery).toMatchObject({ notificationId: 'demo-1', messageId: row('success').messageId });
     expect(report.delivery.statuses).toEqual(['sent', 'delivered']);
+    // With the ledger on the webhook handler, the callbacks are written to the row.
+    expect(report.delivery.ledgerStatus).toBe('delivered');
+    // An unknown outcome (recorded by the emulator, then the connection reset) reconciled: found, nothing sent twice.
+    expect(report.reconciled).toMatchObject({
+      notificationId: 'demo-unknown',
+      stateAfterFailure: 'unknown',
+      reconciledState: 'accepted',
+      deduplicated: true,
+      providerRequests: 0,
+    });
+    expect(report.reconciled.messageId).toMatch(/^SM[0-9a-f]{32}$/);
 
     // The printed table names reasons and codes verbatim, and says where to look.
     for (const text of [
@@ -142,9 +153,10 @@ describe('pnpm demo', () => {
       const res = await database.db.query(
         'SELECT notification_id, state, message_id FROM notification_dispatch_log ORDER BY notification_id',
       );
-      expect(res.rows.map((r) => [r.notification_id, r.state])).toEqual(
-        report.rows.filter((r) => r.state !== null).map((r) => [r.notificationId, r.state]),
-      );
+      expect(res.rows.map((r) => [r.notification_id, r.state])).toEqual([
+        ...report.rows.filter((r) => r.state !== null).map((r) => [r.notificationId, r.state]),
+        ['demo-unknown', 'accepted'], // found by the reconciler
+      ]);
       expect(res.rows[0]).toMatchObject({ message_id: row('success').messageId });
       const dump = JSON.stringify((await database.db.query('SELECT * FROM notification_dispatch_log')).rows);
       expect(dump).not.toContain('your code is');

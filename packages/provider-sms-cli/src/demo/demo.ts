@@ -30,13 +30,15 @@ import {
   type DemoDelivery,
   type DemoDispatchRow,
   type DemoItem,
+  type DemoReconciled,
   type DemoResend,
   dispatchBatch,
+  reconcileUnknown,
   resendOnce,
   startDemoWebhooks,
 } from './demo-ledger.js';
 
-export type { DemoDelivery, DemoDispatchRow, DemoResend } from './demo-ledger.js';
+export type { DemoDelivery, DemoDispatchRow, DemoReconciled, DemoResend } from './demo-ledger.js';
 
 /** Where the demo prints (a `Writable` such as `process.stdout`, or anything with `write`). */
 export interface DemoOutput {
@@ -70,6 +72,8 @@ export interface DemoReport {
   resend: DemoResend;
   /** The status callbacks of the first Twilio message, received by the webhook handler. */
   delivery: DemoDelivery;
+  /** A notification whose outcome was unknown, found at Twilio by the reconciler. */
+  reconciled: DemoReconciled;
   emulators: { twilioMessages: number; msg91Messages: number };
   durationMs: number;
 }
@@ -149,7 +153,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const cleanups: Array<() => Promise<unknown>> = [];
   if (dataDir && !options.dataDir)
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-  const twilio = await startTwilioEmulator({ statusCallbacks: true });
+  // Live mode: the emulator answers message lists as a live account does, so an unknown outcome can be reconciled.
+  const twilio = await startTwilioEmulator({ statusCallbacks: true, mode: 'live' });
   cleanups.push(() => twilio.close());
   try {
     const msg91 = await startMsg91Emulator({ templates: [BODY_TEMPLATE, OTP_TEMPLATE] });
@@ -289,6 +294,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       `Status callbacks of ${delivery.messageId} reached the webhook handler: ${delivery.statuses.join(' → ') || 'none'} ` +
         `(ledger status: ${delivery.ledgerStatus ?? '-'}).`,
     );
+    const reconciled = await reconcileUnknown(dispatcher, twilio, first.tenant, {
+      to: '+14155552672',
+      body: 'Your parcel is out for delivery',
+    });
+    out(
+      `${reconciled.notificationId}: the connection broke after Twilio took the message → ledger state ` +
+        `${reconciled.stateAfterFailure}; the reconciliation sweep found it at Twilio → ${reconciled.reconciledState} ` +
+        `(${reconciled.messageId}); dispatched again: deduplicated: ${reconciled.deduplicated}, provider requests: ${reconciled.providerRequests}.`,
+    );
     out();
     const table = `${schema === 'public' ? '' : `${schema}.`}notification_dispatch_log`;
     out(`Each notification's row is in the ledger, ${table} (${location}):`);
@@ -309,6 +323,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       rows,
       resend,
       delivery,
+      reconciled,
       emulators: { twilioMessages: twilio.messages.length, msg91Messages: msg91.messages.length },
       durationMs: Date.now() - started,
     };
