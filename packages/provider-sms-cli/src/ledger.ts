@@ -1,5 +1,9 @@
 // `provider-sms ledger list|show|purge`, `log` (an alias of `ledger list`) and `reconcile`: the dispatch ledger, redacted.
-import type { SmsLedgerEntry, SmsLedgerState } from '@leadmetrics/provider-sms';
+import {
+  DEFAULT_LEDGER_RETENTION_DAYS,
+  type SmsLedgerEntry,
+  type SmsLedgerState,
+} from '@leadmetrics/provider-sms';
 import type { Command } from 'commander';
 import type { AddCommon } from './config.js';
 import { CliError, type CliIo, type CommonOptions, checkTenantArg, EXIT } from './context.js';
@@ -8,7 +12,6 @@ import { renderFields, renderTable, writeJson, writeLine } from './output.js';
 import { withRuntime } from './runtime.js';
 
 const STATES: readonly SmsLedgerState[] = ['claimed', 'accepted', 'rejected', 'deferred', 'unknown'];
-const RETENTION_DAYS = 90;
 
 interface ListOptions extends CommonOptions {
   state?: SmsLedgerState;
@@ -132,16 +135,18 @@ export function registerLedgerCommands(program: Command, io: CliIo, common: AddC
   common(
     ledger
       .command('purge')
-      .description(`delete rows created before --before (default: the retention, ${RETENTION_DAYS} days ago)`)
+      .description(
+        `delete rows created before --before (default: the retention, ${DEFAULT_LEDGER_RETENTION_DAYS} days ago)`,
+      )
       .option('--before <date>', 'ISO date or date-time; rows created earlier are deleted', parseBefore),
   )
     .addHelpText(
       'after',
-      `\nRows hold recipient numbers (personal data): without --before, rows older than ${RETENTION_DAYS} days are deleted.`,
+      `\nRows hold recipient numbers (personal data): without --before, rows older than ${DEFAULT_LEDGER_RETENTION_DAYS} days are deleted.`,
     )
     .action(async (opts: PurgeOptions) => {
       await withRuntime(opts, io, async (rt) => {
-        const before = opts.before ?? new Date(Date.now() - RETENTION_DAYS * 86_400_000);
+        const before = opts.before ?? new Date(Date.now() - DEFAULT_LEDGER_RETENTION_DAYS * 86_400_000);
         const out = { deleted: await rt.ledger.purge({ before }), before: before.toISOString() };
         if (opts.json) writeJson(io.stdout, out);
         else writeLine(io.stdout, `Deleted ${out.deleted} ledger row(s) created before ${out.before}.`);

@@ -75,7 +75,7 @@ export { createSmsDispatcher } from './ledger/dispatcher.js';
 export { ledgerStateForError } from './ledger/error-state.js';
 export type { MessageFingerprint } from './ledger/fingerprint.js';
 export type { SmsLedger, SmsLedgerEvidenceKey, SmsLedgerLease, SmsLedgerOptions } from './ledger/ledger.js';
-export { createSmsLedger } from './ledger/ledger.js';
+export { createSmsLedger, DEFAULT_LEDGER_RETENTION_DAYS } from './ledger/ledger.js';
 export type {
   SmsLedgerAttempt,
   SmsLedgerEntry,

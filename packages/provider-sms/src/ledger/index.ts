@@ -30,6 +30,7 @@ export {
   createSmsDispatcher,
   createSmsLedger,
   createSmsReconciler,
+  DEFAULT_LEDGER_RETENTION_DAYS,
   isSmsError,
   ledgerStateForError,
   MAX_NOTIFICATION_ID_LENGTH,

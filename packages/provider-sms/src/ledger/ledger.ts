@@ -30,6 +30,8 @@ import {
 import { ledgerTable } from './ledger-schema.js';
 import { messageIdTaken, settleUnknown, takeUnsettled } from './unsettled.js';
 
+/** How long ledger rows are kept by `purge()` without `before`, in days (rows hold phone numbers). */
+export const DEFAULT_LEDGER_RETENTION_DAYS = 90;
 /** Options of `createSmsLedger`. */
 export interface SmsLedgerOptions {
   db: Queryable;
@@ -144,7 +146,7 @@ export function createSmsLedger(options: SmsLedgerOptions): SmsLedger {
   const owner = options.owner ?? defaultOwner();
   if (typeof owner !== 'string' || owner.length === 0 || owner.length > 200)
     throw invalid('owner', 'must be a string of 1–200 characters');
-  const retentionDays = options.retentionDays ?? 90;
+  const retentionDays = options.retentionDays ?? DEFAULT_LEDGER_RETENTION_DAYS;
   if (typeof retentionDays !== 'number' || !Number.isInteger(retentionDays) || retentionDays < 1)
     throw invalid('retentionDays', 'must be an integer ≥ 1');
 
