@@ -24,6 +24,7 @@ import {
 import type { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchWorker, type DispatchWorkerOptions } from './dispatch-worker.mjs';
+import { jobIdFor } from './job-id.mjs';
 import { createProducer } from './producer.mjs';
 import {
   DATABASE_URL,
@@ -72,6 +73,7 @@ async function stack(overrides: Partial<DispatchWorkerOptions> = {}) {
     settleMs: 500,
     leaseMs: 3_000,
     unknownRecheckMs: 300,
+    settledRecheckMs: 300,
     reconcileIntervalMs: 0,
     drainTimeoutMs: 5_000,
     lockDurationMs: 5_000,
@@ -196,6 +198,54 @@ describe.skipIf(skip)('dispatch worker end to end (Redis + PostgreSQL, live emul
     expect(s.starts(job.id).length).toBeGreaterThanOrEqual(2);
     expect(sentTwilio('sent but the answer was lost')).toBe(1);
     expect((await ledger.get(TW, 'unk-1'))?.state).toBe('accepted');
+  });
+
+  it('a sweep that proves a notification absent wakes its delayed job, which then sends it once', async () => {
+    // As a job left asleep by an unknown outcome past its settle deadline: an unknown row whose attempt's deadline has
+    // passed, with nothing at Twilio, and its job delayed by a minute.
+    const s = await stack({ reconcileIntervalMs: 300 });
+    const to = '+14155550100';
+    const message = { to, body: 'proved absent, then sent' };
+    const lease = { tenantId: TW, notificationId: 'swept-1', leaseId: 'lease-of-a-dead-worker' };
+    const fp = ledger.fingerprint(to, message);
+    const bodyFingerprint = ledger.fingerprint(to, { to, body: message.body }, fp.keyId).value;
+    expect(
+      (
+        await ledger.claim({
+          ...lease,
+          recipient: to,
+          fingerprint: fp.value,
+          fingerprintKeyId: fp.keyId,
+          bodyFingerprint,
+        })
+      ).claimed,
+    ).toBe(true);
+    const startedAt = new Date(Date.now() - 10_000);
+    const attempt = { id: 'attempt-of-a-dead-worker', startedAt, settleBy: new Date(Date.now() - 5_000) };
+    expect(
+      await ledger.recordAttempt(lease, {
+        ...attempt,
+        provider: 'twilio',
+        accountSid: twilio.accountSid,
+        sender: TWILIO_VALID_FROM,
+      }),
+    ).toBe(true);
+    await ledger.fail(lease, 'unknown', { code: 'timeout', outcome: 'unknown', message: 'no answer' });
+    const jobId = jobIdFor(TW, 'swept-1');
+    await s.producer.queue.add(
+      'sms',
+      { tenantId: TW, notificationId: 'swept-1', message },
+      { jobId, delay: 60_000 },
+    );
+    await waitFor(
+      'the promoted job to complete',
+      async () => (await s.producer.queue.getJobState(jobId)) === 'completed',
+    );
+    expect(s.events.some((e) => e.event === 'sweep' && Number(e.deferred) >= 1)).toBe(true);
+    expect(s.events.filter((e) => e.event === 'job-done' && e.jobId === jobId)).toEqual([
+      expect.objectContaining({ outcome: 'complete', deduplicated: false }),
+    ]);
+    expect(sentTwilio('proved absent, then sent')).toBe(1);
   });
 
   it('the same notification id enqueued again after its job was removed → no second provider message', async () => {

@@ -3,7 +3,8 @@
 // these run against one PostgreSQL; the ledger makes BullMQ's redeliveries and re-enqueued ids safe.
 import { createSmsProviderResolver, createSmsSender } from '@leadmetrics/provider-sms';
 import { createSmsDispatcher, createSmsReconciler } from '@leadmetrics/provider-sms/ledger';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import { jobIdFor } from './job-id.mjs';
 import { backoffDelayMs } from './job-outcome.mjs';
 import { createJobProcessor } from './job-processor.mjs';
 import { libraryLogger } from './json-log.mjs';
@@ -26,7 +27,8 @@ import { openRedis } from './redis-connection.mjs';
  * @property {number} requestTimeoutMs provider request timeout (part of each attempt's settle deadline)
  * @property {number} settleMs added to an attempt's start + timeout before "absent" is proved
  * @property {number} leaseMs ledger claim lease
- * @property {number} unknownRecheckMs longest wait before an unknown notification is asked about again
+ * @property {number} unknownRecheckMs longest wait before an unknown notification is asked about again (deadline ahead)
+ * @property {number} settledRecheckMs the wait for an unknown notification past its settle deadline
  * @property {number} reconcileIntervalMs mean time between reconcile sweeps; 0 = none in this process
  * @property {number} drainTimeoutMs how long `close()` lets in-flight jobs finish before aborting them
  * @property {number} lockDurationMs BullMQ `lockDuration`
@@ -88,7 +90,11 @@ export async function createDispatchWorker(options) {
     const abort = new AbortController();
     const processor = createJobProcessor({
       dispatcher,
-      outcome: { unknownRecheckMs: options.unknownRecheckMs, leaseMs },
+      outcome: {
+        unknownRecheckMs: options.unknownRecheckMs,
+        settledRecheckMs: options.settledRecheckMs,
+        leaseMs,
+      },
       signal: abort.signal,
       emit,
     });
@@ -104,7 +110,16 @@ export async function createDispatchWorker(options) {
     worker.on('error', (err) => emit('worker-error', { message: err.message }));
     worker.on('stalled', (jobId) => emit('stalled', { jobId }));
     await worker.waitUntilReady();
-    const sweeps = startReconcileLoop({ reconciler, intervalMs: options.reconcileIntervalMs, emit });
+    // A sweep that decides a row (accepted, or deferred = proved absent) wakes its delayed job: it completes or sends now.
+    const queue = new Queue(options.queueName, { connection });
+    queue.on('error', (err) => emit('queue-error', { message: err.message }));
+    opened.push(() => queue.close());
+    const sweeps = startReconcileLoop({
+      reconciler,
+      intervalMs: options.reconcileIntervalMs,
+      emit,
+      onDecided: (o) => promoteDelayed(queue, jobIdFor(o.tenantId, o.notificationId)),
+    });
 
     let closing;
     const drain = async () => {
@@ -129,4 +144,18 @@ export async function createDispatchWorker(options) {
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * Moves the job `jobId` from the delayed set to the queue at once (no-op when it is not delayed or gone).
+ * @param {Queue} queue @param {string} jobId @returns {Promise<boolean>} whether it was promoted
+ */
+export async function promoteDelayed(queue, jobId) {
+  const job = await queue.getJob(jobId);
+  if (!job || !(await job.isDelayed())) return false;
+  // It may have been picked up since the check: BullMQ then refuses, and the job is running anyway.
+  return job.promote().then(
+    () => true,
+    () => false,
+  );
 }

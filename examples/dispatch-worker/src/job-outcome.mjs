@@ -39,7 +39,10 @@ const BAD_JOB_CODES = new Set([
 /**
  * Options of `jobOutcome`.
  * @typedef {object} JobOutcomeOptions
- * @property {number} unknownRecheckMs Longest wait before an `unknown` row is asked again (evidence may come early).
+ * @property {number} unknownRecheckMs Longest wait before an `unknown` row is asked again while its settle deadline is
+ *   ahead (evidence may come early; absence cannot be proved before it).
+ * @property {number} settledRecheckMs The wait for an `unknown` row past its settle deadline: only late evidence or a
+ *   reconcile sweep can decide it now (a sweep that does promotes the job).
  * @property {number} leaseMs The ledger lease: the wait for a claim whose holder gave no `retryAfterMs`.
  */
 
@@ -65,7 +68,10 @@ export function jobOutcome(settled, options) {
     case 'deferred':
       return { kind: 'retry', state, code };
     case 'unknown': {
-      const wait = Math.min(err.retryAfterMs ?? options.unknownRecheckMs, options.unknownRecheckMs);
+      const ahead = err.retryAfterMs !== undefined && err.retryAfterMs > 0; // the settle deadline is ahead
+      const wait = ahead
+        ? Math.min(err.retryAfterMs ?? 0, options.unknownRecheckMs)
+        : options.settledRecheckMs;
       return { kind: 'delay', state, code, delayMs: atLeastMin(wait) };
     }
     case 'claimed':

@@ -9,7 +9,7 @@ import {
   MIN_RETRY_DELAY_MS,
 } from './job-outcome.mjs';
 
-const opts = { unknownRecheckMs: 10_000, leaseMs: 30_000 };
+const opts = { unknownRecheckMs: 10_000, settledRecheckMs: 60_000, leaseMs: 30_000 };
 const err = (code: SmsErrorCode, extra: Partial<ConstructorParameters<typeof SmsError>[0]> = {}) =>
   new SmsError({ code, message: `boom ${code}`, ...extra });
 const outcome = (error: unknown) => jobOutcome({ error }, opts);
@@ -53,16 +53,26 @@ describe('jobOutcome', () => {
       expect(outcome(err('idempotency_conflict', ledgerState ? { ledgerState } : {})).kind).toBe('fail');
   });
 
-  it('unknown → delay by retryAfterMs, capped by unknownRecheckMs, at least the minimum', () => {
-    const unknown = (retryAfterMs?: number) =>
-      outcome(
-        err('timeout', { ledgerState: 'unknown', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }),
-      );
+  it('unknown before its settle deadline → delay by retryAfterMs, capped by unknownRecheckMs, at least the minimum', () => {
+    const unknown = (retryAfterMs: number) =>
+      outcome(err('timeout', { ledgerState: 'unknown', retryAfterMs }));
     expect(unknown(4_000)).toEqual({ kind: 'delay', state: 'unknown', code: 'timeout', delayMs: 4_000 });
     expect(unknown(130_000)).toMatchObject({ kind: 'delay', delayMs: 10_000 });
-    expect(unknown(undefined)).toMatchObject({ kind: 'delay', delayMs: 10_000 }); // past the settle deadline
-    expect(unknown(0)).toMatchObject({ kind: 'delay', delayMs: MIN_RETRY_DELAY_MS });
     expect(unknown(12.2)).toMatchObject({ kind: 'delay', delayMs: MIN_RETRY_DELAY_MS });
+  });
+
+  it('unknown past its settle deadline (no retryAfterMs, or 0) → delay by settledRecheckMs', () => {
+    for (const extra of [{}, { retryAfterMs: 0 }])
+      expect(outcome(err('unknown', { ledgerState: 'unknown', ...extra }))).toEqual({
+        kind: 'delay',
+        state: 'unknown',
+        code: 'unknown',
+        delayMs: 60_000,
+      });
+    const quick = { ...opts, settledRecheckMs: 1 };
+    expect(jobOutcome({ error: err('unknown', { ledgerState: 'unknown' }) }, quick)).toMatchObject({
+      delayMs: MIN_RETRY_DELAY_MS,
+    });
   });
 
   it('in_progress / a lost claim (claimed) → delay by the lease left, else the whole lease', () => {

@@ -3,8 +3,11 @@
 // the notification id, so BullMQ drops a second enqueue while the first job still exists; once it was removed, the
 // ledger is what keeps a re-enqueued id from being sent twice.
 import { Queue } from 'bullmq';
+import { jobIdFor } from './job-id.mjs';
 import { BACKOFF_TYPE } from './job-outcome.mjs';
 import { openRedis } from './redis-connection.mjs';
+
+export { jobIdFor };
 
 /**
  * Job options of every enqueue (README "Job options"): `attempts` bounds the backoff retries of `deferred` and of
@@ -18,16 +21,6 @@ export const DEFAULT_JOB_OPTIONS = Object.freeze({
   removeOnComplete: { age: 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
 });
-
-/**
- * The BullMQ job id of a notification: `<tenant>.<notification>`, tenant-scoped (notification ids are unique per
- * tenant), URI-encoded so it has no `:` and is never a bare integer (BullMQ refuses both); the tenant part has its
- * dots encoded too, so the first `.` separates and two different pairs never share an id.
- * @param {string} tenantId @param {string} notificationId @returns {string}
- */
-export function jobIdFor(tenantId, notificationId) {
-  return `${encodeURIComponent(tenantId).replaceAll('.', '%2E')}.${encodeURIComponent(notificationId)}`;
-}
 
 /**
  * Options of `createProducer`.

@@ -8,6 +8,8 @@
  * @property {Pick<import('@leadmetrics/provider-sms').SmsReconciler, 'sweep'>} reconciler
  * @property {number} intervalMs mean time between sweeps; 0 = no loop
  * @property {import('./json-log.mjs').EmitEvent} emit
+ * @property {(outcome: import('@leadmetrics/provider-sms').SmsReconcileOutcome) => Promise<unknown>} [onDecided]
+ *   called for each row a sweep decided (accepted or deferred); a failure is logged, not thrown
  * @property {number} [limit] rows per sweep (default 500)
  * @property {() => number} [random] jitter source (default Math.random)
  */
@@ -16,7 +18,14 @@
  * Starts sweeping every `intervalMs` (± 25 %); `stop()` waits for a running sweep.
  * @param {ReconcileLoopOptions} options @returns {{ stop(): Promise<void> }}
  */
-export function startReconcileLoop({ reconciler, intervalMs, emit, limit = 500, random = Math.random }) {
+export function startReconcileLoop({
+  reconciler,
+  intervalMs,
+  emit,
+  onDecided,
+  limit = 500,
+  random = Math.random,
+}) {
   if (intervalMs <= 0) return { stop: async () => undefined };
   let stopped = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -27,8 +36,11 @@ export function startReconcileLoop({ reconciler, intervalMs, emit, limit = 500, 
     try {
       const outcomes = await reconciler.sweep({ limit });
       if (outcomes.length > 0) emit('sweep', countStates(outcomes));
+      if (onDecided)
+        for (const o of outcomes.filter((x) => x.state !== 'unknown'))
+          await onDecided(o).catch((err) => emit('sweep-error', { message: messageOf(err) }));
     } catch (err) {
-      emit('sweep-error', { message: err instanceof Error ? err.message : String(err) });
+      emit('sweep-error', { message: messageOf(err) });
     }
     schedule();
   };
@@ -62,3 +74,6 @@ export function countStates(outcomes) {
   for (const o of outcomes) counts[o.state] = (counts[o.state] ?? 0) + 1;
   return counts;
 }
+
+/** @param {unknown} err @returns {string} */
+const messageOf = (err) => (err instanceof Error ? err.message : String(err));

@@ -78,6 +78,33 @@ describe('startReconcileLoop', () => {
   });
 });
 
+describe('startReconcileLoop onDecided', () => {
+  it('is called for each accepted or deferred row, never for unknown ones; its failure is reported', async () => {
+    vi.useFakeTimers();
+    const rows = [
+      { tenantId: 't', notificationId: 'a', state: 'accepted' as const, messageId: 'SM1' },
+      { tenantId: 't', notificationId: 'b', state: 'deferred' as const, reason: 'absent' as const },
+      { tenantId: 't', notificationId: 'c', state: 'unknown' as const, reason: 'no_lookup' as const },
+    ];
+    const decided: string[] = [];
+    const events: Array<Record<string, unknown>> = [];
+    const loop = startReconcileLoop({
+      reconciler: { sweep: async () => rows },
+      intervalMs: 100,
+      emit: (event, fields) => events.push({ event, ...fields }),
+      onDecided: async (o) => {
+        decided.push(o.notificationId);
+        if (o.state === 'deferred') throw new Error('redis down');
+      },
+      random: () => 0.5,
+    });
+    await vi.advanceTimersByTimeAsync(100);
+    await loop.stop();
+    expect(decided).toEqual(['a', 'b']);
+    expect(events).toContainEqual({ event: 'sweep-error', message: 'redis down' });
+  });
+});
+
 describe('countStates', () => {
   it('counts rows per state', () => {
     expect(countStates([])).toEqual({ rows: 0 });

@@ -49,6 +49,7 @@ export function readWorkerEnv(env) {
     settleMs: integer(env, 'SMS_SETTLE_MS', 120_000),
     leaseMs: integer(env, 'LEDGER_LEASE_MS', 30_000, { min: 100 }),
     unknownRecheckMs: integer(env, 'UNKNOWN_RECHECK_MS', 10_000, { min: 100 }),
+    settledRecheckMs: integer(env, 'UNKNOWN_SETTLED_RECHECK_MS', 60_000, { min: 100 }),
     reconcileIntervalMs: integer(env, 'RECONCILE_INTERVAL_MS', 30_000),
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 25_000),
     lockDurationMs: integer(env, 'BULLMQ_LOCK_DURATION_MS', 10_000, { min: 1_000 }),
