@@ -2,22 +2,9 @@
 // and PostgreSQL. A job per outcome, a re-enqueued id, status callbacks and reports reaching the ledger, and the
 // LISTEN reconnecting after its backend is terminated. Each test has its own queue (obliterated after); the file
 // has its own schema (dropped after).
-import {
-  createConfigCipher,
-  createPostgresConfigStore,
-  createSmsConfigService,
-  createSmsLedger,
-  generateConfigKey,
-  Msg91Provider,
-  type OpenDatabase,
-  openDatabase,
-  parseKeyRing,
-  type SmsLedger,
-} from '@leadmetrics/provider-sms';
+import { Msg91Provider, type SmsLedger } from '@leadmetrics/provider-sms';
 import {
   type Msg91Emulator,
-  startMsg91Emulator,
-  startTwilioEmulator,
   TWILIO_VALID_FROM,
   type TwilioEmulator,
 } from '@leadmetrics/provider-sms/testing';
@@ -26,9 +13,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchWorker, type DispatchWorkerOptions } from './dispatch-worker.mjs';
 import { jobIdFor } from './job-id.mjs';
 import { createProducer } from './producer.mjs';
+import { type Fixture, startFixture } from './test-fixture.js';
 import {
   DATABASE_URL,
-  dropSchema,
   obliterateQueue,
   REDIS_URL,
   skipWithoutServices,
@@ -38,16 +25,13 @@ import {
 import { startWebhookServer } from './webhook-server.mjs';
 
 const skip = await skipWithoutServices('dispatch-worker.e2e.test');
-const KEY = generateConfigKey();
-const cipher = createConfigCipher(parseKeyRing(`k1:${KEY}`));
-const schema = uniqueName('dw_e2e');
 const MSG91_SECRET = 'msg91-e2e-secret-0123456789';
 const TW = 'tenant-twilio'; // a verified Twilio config
 const M9 = 'tenant-msg91'; // no config: the MSG91 default
 
+let fx: Fixture;
 let twilio: TwilioEmulator;
 let msg91: Msg91Emulator;
-let database: OpenDatabase;
 let ledger: SmsLedger;
 let webhook: { url: string; close(): Promise<void> };
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -58,8 +42,8 @@ async function stack(overrides: Partial<DispatchWorkerOptions> = {}) {
   const events: Array<Record<string, unknown>> = [];
   const running = await createDispatchWorker({
     databaseUrl: DATABASE_URL,
-    schema,
-    cipher,
+    schema: fx.schema,
+    cipher: fx.cipher,
     platformDefault: new Msg91Provider(
       { authKey: msg91.authKey, templateId: msg91.templateId },
       { apiBaseUrl: msg91.url, timeoutMs: 2_000 },
@@ -107,27 +91,17 @@ const sentMsg91 = (body: string) =>
 
 describe.skipIf(skip)('dispatch worker end to end (Redis + PostgreSQL, live emulators)', () => {
   beforeAll(async () => {
-    twilio = await startTwilioEmulator({ mode: 'live' });
-    msg91 = await startMsg91Emulator({ mode: 'live', dlrDelayMs: 20 });
+    fx = await startFixture('dw_e2e', TW);
+    ({ twilio, msg91, ledger } = fx);
     webhook = await startWebhookServer({
       databaseUrl: DATABASE_URL,
-      schema,
-      cipher,
+      schema: fx.schema,
+      cipher: fx.cipher,
       host: '127.0.0.1',
       port: 0,
       msg91Secret: MSG91_SECRET,
     });
     msg91.dlrUrl = `${webhook.url}/msg91/${MSG91_SECRET}`;
-    database = await openDatabase({ databaseUrl: DATABASE_URL });
-    ledger = createSmsLedger({ db: database.db, cipher, schema });
-    const store = createPostgresConfigStore(database.db, { schema });
-    const service = createSmsConfigService({ store, cipher, twilioOptions: { apiBaseUrl: twilio.url } });
-    const saved = await service.saveTwilioConfig(TW, {
-      accountSid: twilio.accountSid,
-      authToken: twilio.authToken,
-      fromNumber: TWILIO_VALID_FROM,
-    });
-    expect(saved.verified).toBe(true);
   });
 
   afterEach(async () => {
@@ -136,9 +110,7 @@ describe.skipIf(skip)('dispatch worker end to end (Redis + PostgreSQL, live emul
 
   afterAll(async () => {
     await webhook?.close();
-    await database?.close();
-    await Promise.all([twilio?.close(), msg91?.close()]);
-    await dropSchema(schema);
+    await fx?.close();
   });
 
   it('accepted → completed: a verified tenant through Twilio, another through the MSG91 default', async () => {
@@ -291,13 +263,13 @@ describe.skipIf(skip)('dispatch worker end to end (Redis + PostgreSQL, live emul
     const s = await stack();
     const listeners = async () =>
       (
-        await database.db.query('SELECT pid FROM pg_stat_activity WHERE query = $1', [
-          `LISTEN "notification_providers_changed:${schema}"`,
+        await fx.database.db.query('SELECT pid FROM pg_stat_activity WHERE query = $1', [
+          `LISTEN "notification_providers_changed:${fx.schema}"`,
         ])
       ).rows.map((r) => Number((r as { pid: number }).pid));
     await waitFor('the LISTEN backends (worker + webhook)', async () => (await listeners()).length === 2);
     const before = await listeners();
-    await database.db.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [before]);
+    await fx.database.db.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [before]);
     await waitFor('a lost LISTEN to be logged', () =>
       s.events.some((e) => e.event === 'log' && String(e.msg).startsWith('LISTEN connection lost')),
     );

@@ -35,6 +35,7 @@ import { openRedis } from './redis-connection.mjs';
  * @property {number} stalledIntervalMs BullMQ `stalledInterval`
  * @property {number} maxStalledCount BullMQ `maxStalledCount`
  * @property {number} maxStartedAttempts BullMQ `maxStartedAttempts` (bounds how often one job is asked again)
+ * @property {string} [workerName] this worker's name on its ledger claims and in BullMQ (default `<hostname>:<pid>`)
  * @property {import('./json-log.mjs').EmitEvent} [emit] event sink (default: none)
  * @property {boolean} [verbose] pass the library's info/debug logs to `emit`
  */
@@ -61,6 +62,7 @@ export async function createDispatchWorker(options) {
     schema,
     cipher,
     leaseMs,
+    ...(options.workerName ? { owner: options.workerName } : {}),
     logger,
     maxConnections: Math.min(50, options.concurrency + 4),
   });
@@ -100,6 +102,7 @@ export async function createDispatchWorker(options) {
     });
     const worker = new Worker(options.queueName, processor, {
       connection,
+      ...(options.workerName ? { name: options.workerName } : {}),
       concurrency: options.concurrency,
       lockDuration: options.lockDurationMs,
       stalledInterval: options.stalledIntervalMs,

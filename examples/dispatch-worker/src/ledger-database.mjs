@@ -16,6 +16,7 @@ import { createSmsLedger } from '@leadmetrics/provider-sms/ledger';
  * @property {string} schema schema of the package's tables
  * @property {import('@leadmetrics/provider-sms').ConfigCipher} cipher
  * @property {number} [leaseMs] ledger lease (default the library's 30 s)
+ * @property {string} [owner] the name on this process's ledger claims (default the library's `<hostname>:<pid>`)
  * @property {number} [maxConnections] pool size
  * @property {import('@leadmetrics/provider-sms').Logger} logger
  */
@@ -54,6 +55,7 @@ export async function openLedgerDatabase(options) {
     cipher,
     schema,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    ...(options.owner ? { owner: options.owner } : {}),
   });
   return {
     database,

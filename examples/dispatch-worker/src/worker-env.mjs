@@ -7,6 +7,7 @@ import {
   databaseUrl,
   EnvError,
   integer,
+  optional,
   queueName,
   redactedView,
   redisUrl,
@@ -31,8 +32,12 @@ export function readWorkerEnv(env) {
   }
   const twilioApiBaseUrl = url(env, 'TWILIO_API_BASE_URL');
   const webhookUrl = url(env, 'STATUS_WEBHOOK_URL');
+  const workerName = optional(env, 'WORKER_NAME');
+  if (workerName !== undefined && !/^[\x21-\x7e]{1,100}$/.test(workerName))
+    throw new EnvError('WORKER_NAME must be 1–100 printable ASCII characters without spaces');
   /** @type {import('./dispatch-worker.mjs').DispatchWorkerOptions} */
   const options = {
+    ...(workerName ? { workerName } : {}),
     databaseUrl: database,
     schema: schema(env),
     cipher,

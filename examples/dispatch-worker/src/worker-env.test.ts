@@ -52,6 +52,7 @@ describe('readWorkerEnv', () => {
       twilioOptions: { timeoutMs: 10_000 },
     });
     expect(o.statusCallbackBaseUrl).toBeUndefined();
+    expect(o.workerName).toBeUndefined();
     expect(o.platformDefault.name).toBe('msg91');
   });
 
@@ -75,6 +76,7 @@ describe('readWorkerEnv', () => {
       BULLMQ_STALLED_INTERVAL_MS: '1000',
       BULLMQ_MAX_STALLED_COUNT: '9',
       BULLMQ_MAX_STARTED_ATTEMPTS: '99',
+      WORKER_NAME: 'worker-3-1',
     });
     expect(o).toMatchObject({
       schema: 'sms_a',
@@ -93,6 +95,7 @@ describe('readWorkerEnv', () => {
       stalledIntervalMs: 1000,
       maxStalledCount: 9,
       maxStartedAttempts: 99,
+      workerName: 'worker-3-1',
     });
   });
 
@@ -115,6 +118,7 @@ describe('readWorkerEnv', () => {
       [{ SMS_SETTLE_MS: '-1' }, /SMS_SETTLE_MS/],
       [{ LEDGER_LEASE_MS: 'soon' }, /LEDGER_LEASE_MS/],
       [{ BULLMQ_LOCK_DURATION_MS: '10' }, /BULLMQ_LOCK_DURATION_MS must be an integer from 1000/],
+      [{ WORKER_NAME: 'has space' }, /WORKER_NAME must be/],
     ];
     for (const [change, message] of cases) {
       let thrown: unknown;

@@ -3,29 +3,13 @@
 // stalled-job redelivery plus the ledger (one provider message). Needs Redis + PostgreSQL (see test-services.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import {
-  createConfigCipher,
-  createPostgresConfigStore,
-  createSmsConfigService,
-  createSmsLedger,
-  generateConfigKey,
-  type OpenDatabase,
-  openDatabase,
-  parseKeyRing,
-  type SmsLedger,
-} from '@leadmetrics/provider-sms';
-import {
-  type Msg91Emulator,
-  startMsg91Emulator,
-  startTwilioEmulator,
-  TWILIO_VALID_FROM,
-  type TwilioEmulator,
-} from '@leadmetrics/provider-sms/testing';
+import type { SmsLedger } from '@leadmetrics/provider-sms';
+import type { Msg91Emulator, TwilioEmulator } from '@leadmetrics/provider-sms/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProducer } from './producer.mjs';
+import { type Fixture, startFixture } from './test-fixture.js';
 import {
   DATABASE_URL,
-  dropSchema,
   obliterateQueue,
   REDIS_URL,
   skipWithoutServices,
@@ -34,14 +18,14 @@ import {
 } from './test-services.js';
 
 const skip = await skipWithoutServices('worker-process.test');
-const ENTRY = fileURLToPath(new URL('./worker.mjs', import.meta.url));
-const KEY = generateConfigKey();
-const schema = uniqueName('dw_proc');
+const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
+const WEBHOOKS = fileURLToPath(new URL('./webhook-server-main.mjs', import.meta.url));
+const MSG91_SECRET = 'msg91-proc-secret-0123456789';
 const TENANT = 'tenant-proc';
 
+let fx: Fixture;
 let twilio: TwilioEmulator;
 let msg91: Msg91Emulator;
-let database: OpenDatabase;
 let ledger: SmsLedger;
 const cleanups: Array<() => Promise<unknown>> = [];
 
@@ -49,14 +33,18 @@ type Event = Record<string, unknown> & { event: string };
 
 /** A worker process on `queueName`; its stderr events are collected, stdout must stay empty. */
 function spawnWorker(queueName: string, env: Record<string, string> = {}) {
-  const child: ChildProcess = spawn(process.execPath, [ENTRY], {
+  return spawnEntry(WORKER, { SMS_QUEUE: queueName, ...env });
+}
+
+/** `node <file>` with the suite's environment plus `env`; collects its stderr events. */
+function spawnEntry(file: string, env: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, [file], {
     env: {
       PATH: process.env.PATH ?? '',
       DATABASE_URL,
       REDIS_URL,
-      PROVIDER_CONFIG_KEYS: `k1:${KEY}`,
-      PROVIDER_SMS_SCHEMA: schema,
-      SMS_QUEUE: queueName,
+      PROVIDER_CONFIG_KEYS: fx.keyRing,
+      PROVIDER_SMS_SCHEMA: fx.schema,
       MSG91_AUTH_KEY: msg91.authKey,
       MSG91_TEMPLATE_ID: msg91.templateId,
       MSG91_API_BASE_URL: msg91.url,
@@ -93,7 +81,9 @@ function spawnWorker(queueName: string, env: Record<string, string> = {}) {
     events,
     exited,
     stdout: () => stdout,
-    ready: () => waitFor('the worker to be ready', () => has((e) => e.event === 'ready'), 20_000),
+    ready: (event = 'ready') =>
+      waitFor(`the process to say ${event}`, () => has((e) => e.event === event), 20_000),
+    event: (name: string) => events.find((e) => e.event === name),
     started: (n: number) =>
       waitFor(`${n} job starts`, () => events.filter((e) => e.event === 'job').length >= n),
   };
@@ -116,20 +106,8 @@ const claimedRows = async () => (await ledger.list({ state: 'claimed', tenantId:
 
 describe.skipIf(skip)('the worker process (src/worker.mjs)', () => {
   beforeAll(async () => {
-    twilio = await startTwilioEmulator({ mode: 'live' });
-    msg91 = await startMsg91Emulator({ mode: 'live' });
-    database = await openDatabase({ databaseUrl: DATABASE_URL });
-    const cipher = createConfigCipher(parseKeyRing(`k1:${KEY}`));
-    const { migrate } = await import('@leadmetrics/provider-sms');
-    await migrate(database.db, { schema });
-    ledger = createSmsLedger({ db: database.db, cipher, schema });
-    const store = createPostgresConfigStore(database.db, { schema });
-    const service = createSmsConfigService({ store, cipher, twilioOptions: { apiBaseUrl: twilio.url } });
-    await service.saveTwilioConfig(TENANT, {
-      accountSid: twilio.accountSid,
-      authToken: twilio.authToken,
-      fromNumber: TWILIO_VALID_FROM,
-    });
+    fx = await startFixture('dw_proc', TENANT);
+    ({ twilio, msg91, ledger } = fx);
   });
 
   afterEach(async () => {
@@ -137,9 +115,7 @@ describe.skipIf(skip)('the worker process (src/worker.mjs)', () => {
   });
 
   afterAll(async () => {
-    await database?.close();
-    await Promise.all([twilio?.close(), msg91?.close()]);
-    await dropSchema(schema);
+    await fx?.close();
   });
 
   it('SIGTERM drains: in-flight jobs finish, nothing is left active or claimed, exit 0, stdout empty', async () => {
@@ -225,5 +201,39 @@ describe.skipIf(skip)('the worker process (src/worker.mjs)', () => {
     expect((await q.producer.queue.getJob(id))?.returnvalue).toMatchObject({ deduplicated: true });
     expect(sent('the worker died mid-send')).toBe(1);
     expect((await ledger.get(TENANT, 'kill-1'))?.state).toBe('accepted');
+  });
+
+  it('the webhook process: Twilio callbacks and MSG91 reports from a worker process’s sends reach the ledger; SIGTERM → exit 0', async () => {
+    const hooks = spawnEntry(WEBHOOKS, { PORT: '0', MSG91_WEBHOOK_SECRET: MSG91_SECRET });
+    await hooks.ready('listening');
+    const url = String(hooks.event('listening')?.url);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    msg91.dlrUrl = `${url}/msg91/${MSG91_SECRET}`;
+    const q = queue();
+    const w = spawnWorker(q.queueName, { STATUS_WEBHOOK_URL: url, WORKER_NAME: 'worker-hooks' });
+    await w.ready();
+    expect(w.event('ready')).toMatchObject({ name: 'worker-hooks', queue: q.queueName });
+    const send = (tenantId: string, notificationId: string) =>
+      q.producer.enqueue({
+        tenantId,
+        notificationId,
+        message: { to: '+14155550114', body: `hooks ${notificationId}` },
+      });
+    await send(TENANT, 'hook-tw');
+    await send('tenant-without-config', 'hook-m9');
+    for (const [tenant, id] of [
+      [TENANT, 'hook-tw'],
+      ['tenant-without-config', 'hook-m9'],
+    ])
+      await waitFor(
+        `${id} delivered`,
+        async () => (await ledger.get(tenant as string, id as string))?.status === 'delivered',
+      );
+    expect((await ledger.get(TENANT, 'hook-tw'))?.provider).toBe('twilio');
+    expect((await ledger.get('tenant-without-config', 'hook-m9'))?.provider).toBe('msg91');
+    hooks.child.kill('SIGTERM');
+    expect(await hooks.exited).toEqual({ code: 0, signal: null });
+    expect(hooks.events.map((e) => e.event)).toEqual(['listening', 'draining', 'closed']);
+    expect(hooks.stdout()).toBe('');
   });
 });

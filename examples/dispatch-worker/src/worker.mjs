@@ -17,7 +17,12 @@ try {
   const running = await createDispatchWorker({ ...options, emit, verbose: verbose(process.env) });
   // If the drain cannot finish (Redis down), the process exits 1 anyway: the ledger covers in-flight claims.
   closeOnSignal(emit, running.close, options.drainTimeoutMs + CLOSE_GRACE_MS);
-  emit('ready', { pid: process.pid, queue: options.queueName, concurrency: options.concurrency });
+  emit('ready', {
+    pid: process.pid,
+    ...(options.workerName ? { name: options.workerName } : {}),
+    queue: options.queueName,
+    concurrency: options.concurrency,
+  });
 } catch (err) {
   exitWithError(emit, err);
 }
