@@ -24,6 +24,8 @@ import { openRedis } from './redis-connection.mjs';
  * @property {string} redisUrl
  * @property {string} queueName
  * @property {number} concurrency jobs in flight per process
+ * @property {{ keyPrefix: string, maxQueueDelayMs: number }} [pacing] per-sender pacing (design §12) shared by every
+ *   worker through Redis; off without it
  * @property {number} requestTimeoutMs provider request timeout (part of each attempt's settle deadline)
  * @property {number} settleMs added to an attempt's start + timeout before "absent" is proved
  * @property {number} leaseMs ledger claim lease
@@ -83,7 +85,7 @@ export async function createDispatchWorker(options) {
     });
     const changes = await ldb.listen(resolver);
     opened.push(() => changes.close());
-    const sender = createSmsSender({ resolver, logger });
+    const sender = createSmsSender({ resolver, logger, ...pacingOf(options, emit, opened) });
     const dispatcher = createSmsDispatcher({ sender, ledger, resolver, settleMs, requestTimeoutMs, logger });
     const reconciler = createSmsReconciler({ ledger, resolver, settleMs, logger });
 
@@ -161,4 +163,19 @@ export async function promoteDelayed(queue, jobId) {
     () => true,
     () => false,
   );
+}
+
+/**
+ * The sender's `pacing` option: slots shared through Redis on a fail-fast connection of its own (a Redis outage
+ * refuses the send as not sent, `deferred`, instead of holding the job), or nothing when pacing is off.
+ * @param {DispatchWorkerOptions} options @param {import('./json-log.mjs').EmitEvent} emit
+ * @param {(() => Promise<unknown>)[]} opened where the connection's close is registered
+ * @returns {{ pacing?: import('@leadmetrics/provider-sms').SmsPacingOptions }}
+ */
+function pacingOf(options, emit, opened) {
+  if (!options.pacing) return {};
+  const redis = openRedis(options.redisUrl, { forWorker: false, emit });
+  opened.push(() => redis.quit());
+  const { keyPrefix, maxQueueDelayMs } = options.pacing;
+  return { pacing: { redis, redisKeyPrefix: keyPrefix, maxQueueDelayMs } };
 }

@@ -32,6 +32,8 @@ export function readWorkerEnv(env) {
   }
   const twilioApiBaseUrl = url(env, 'TWILIO_API_BASE_URL');
   const webhookUrl = url(env, 'STATUS_WEBHOOK_URL');
+  const pacing = optional(env, 'SMS_PACING') ?? 'off';
+  if (pacing !== 'off' && pacing !== 'redis') throw new EnvError('SMS_PACING must be "off" or "redis"');
   const workerName = optional(env, 'WORKER_NAME');
   if (workerName !== undefined && !/^[\x21-\x7e]{1,100}$/.test(workerName))
     throw new EnvError('WORKER_NAME must be 1–100 printable ASCII characters without spaces');
@@ -50,6 +52,14 @@ export function readWorkerEnv(env) {
     redisUrl: redisUrl(env),
     queueName: queueName(env),
     concurrency: integer(env, 'WORKER_CONCURRENCY', 8, { min: 1, max: 1000 }),
+    ...(pacing === 'redis'
+      ? {
+          pacing: {
+            keyPrefix: optional(env, 'SMS_PACING_KEY_PREFIX') ?? 'sms:pacing:',
+            maxQueueDelayMs: integer(env, 'SMS_PACING_MAX_QUEUE_DELAY_MS', 60_000),
+          },
+        }
+      : {}),
     requestTimeoutMs,
     settleMs: integer(env, 'SMS_SETTLE_MS', 120_000),
     leaseMs: integer(env, 'LEDGER_LEASE_MS', 30_000, { min: 100 }),

@@ -53,6 +53,7 @@ describe('readWorkerEnv', () => {
     });
     expect(o.statusCallbackBaseUrl).toBeUndefined();
     expect(o.workerName).toBeUndefined();
+    expect(o.pacing).toBeUndefined(); // off unless asked for
     expect(o.platformDefault.name).toBe('msg91');
   });
 
@@ -77,6 +78,9 @@ describe('readWorkerEnv', () => {
       BULLMQ_MAX_STALLED_COUNT: '9',
       BULLMQ_MAX_STARTED_ATTEMPTS: '99',
       WORKER_NAME: 'worker-3-1',
+      SMS_PACING: 'redis',
+      SMS_PACING_KEY_PREFIX: 'eu:pacing:',
+      SMS_PACING_MAX_QUEUE_DELAY_MS: '5000',
     });
     expect(o).toMatchObject({
       schema: 'sms_a',
@@ -96,6 +100,11 @@ describe('readWorkerEnv', () => {
       maxStalledCount: 9,
       maxStartedAttempts: 99,
       workerName: 'worker-3-1',
+      pacing: { keyPrefix: 'eu:pacing:', maxQueueDelayMs: 5000 },
+    });
+    expect(readWorkerEnv({ ...base, SMS_PACING: 'redis' }).pacing).toEqual({
+      keyPrefix: 'sms:pacing:',
+      maxQueueDelayMs: 60_000,
     });
   });
 
@@ -119,6 +128,8 @@ describe('readWorkerEnv', () => {
       [{ LEDGER_LEASE_MS: 'soon' }, /LEDGER_LEASE_MS/],
       [{ BULLMQ_LOCK_DURATION_MS: '10' }, /BULLMQ_LOCK_DURATION_MS must be an integer from 1000/],
       [{ WORKER_NAME: 'has space' }, /WORKER_NAME must be/],
+      [{ SMS_PACING: 'memory' }, /SMS_PACING must be "off" or "redis"/],
+      [{ SMS_PACING: 'redis', SMS_PACING_MAX_QUEUE_DELAY_MS: 'x' }, /SMS_PACING_MAX_QUEUE_DELAY_MS/],
     ];
     for (const [change, message] of cases) {
       let thrown: unknown;
