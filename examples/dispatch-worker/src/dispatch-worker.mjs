@@ -24,6 +24,7 @@ import { openRedis } from './redis-connection.mjs';
  * @property {string} redisUrl
  * @property {string} queueName
  * @property {number} concurrency jobs in flight per process
+ * @property {number} [poolSize] PostgreSQL pool size (default min(20, concurrency + 2); the LISTEN has one more)
  * @property {{ keyPrefix: string, maxQueueDelayMs: number }} [pacing] per-sender pacing (design §12) shared by every
  *   worker through Redis; off without it
  * @property {number} requestTimeoutMs provider request timeout (part of each attempt's settle deadline)
@@ -65,7 +66,7 @@ export async function createDispatchWorker(options) {
     leaseMs: options.leaseMs,
     ...(options.workerName ? { owner: options.workerName } : {}),
     logger,
-    maxConnections: Math.min(50, options.concurrency + 4),
+    maxConnections: options.poolSize ?? Math.min(20, options.concurrency + 2),
   });
   /** @type {(() => Promise<unknown>)[]} */
   const opened = [() => ldb.close()];

@@ -37,6 +37,7 @@ export function readWorkerEnv(env) {
   const workerName = optional(env, 'WORKER_NAME');
   if (workerName !== undefined && !/^[\x21-\x7e]{1,100}$/.test(workerName))
     throw new EnvError('WORKER_NAME must be 1–100 printable ASCII characters without spaces');
+  const concurrency = integer(env, 'WORKER_CONCURRENCY', 8, { min: 1, max: 1000 });
   /** @type {import('./dispatch-worker.mjs').DispatchWorkerOptions} */
   const options = {
     ...(workerName ? { workerName } : {}),
@@ -51,7 +52,8 @@ export function readWorkerEnv(env) {
     ...(webhookUrl ? { statusCallbackBaseUrl: `${webhookUrl}/twilio` } : {}),
     redisUrl: redisUrl(env),
     queueName: queueName(env),
-    concurrency: integer(env, 'WORKER_CONCURRENCY', 8, { min: 1, max: 1000 }),
+    concurrency,
+    poolSize: integer(env, 'DATABASE_POOL_SIZE', Math.min(20, concurrency + 2), { min: 2, max: 200 }),
     ...(pacing === 'redis'
       ? {
           pacing: {

@@ -38,6 +38,7 @@ describe('readWorkerEnv', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       queueName: 'sms-dispatch',
       concurrency: 8,
+      poolSize: 10,
       requestTimeoutMs: 10_000,
       settleMs: 120_000,
       leaseMs: 30_000,
@@ -87,6 +88,7 @@ describe('readWorkerEnv', () => {
       redisUrl: 'redis://10.0.0.5:6380/2',
       queueName: 'sms-eu',
       concurrency: 32,
+      poolSize: 20,
       twilioOptions: { timeoutMs: 2000, apiBaseUrl: 'http://127.0.0.1:9999' },
       statusCallbackBaseUrl: 'https://hooks.example.com/sms/twilio',
       settleMs: 0,
@@ -102,6 +104,7 @@ describe('readWorkerEnv', () => {
       workerName: 'worker-3-1',
       pacing: { keyPrefix: 'eu:pacing:', maxQueueDelayMs: 5000 },
     });
+    expect(readWorkerEnv({ ...base, DATABASE_POOL_SIZE: '5' }).poolSize).toBe(5);
     expect(readWorkerEnv({ ...base, SMS_PACING: 'redis' }).pacing).toEqual({
       keyPrefix: 'sms:pacing:',
       maxQueueDelayMs: 60_000,
@@ -128,6 +131,7 @@ describe('readWorkerEnv', () => {
       [{ LEDGER_LEASE_MS: 'soon' }, /LEDGER_LEASE_MS/],
       [{ BULLMQ_LOCK_DURATION_MS: '10' }, /BULLMQ_LOCK_DURATION_MS must be an integer from 1000/],
       [{ WORKER_NAME: 'has space' }, /WORKER_NAME must be/],
+      [{ DATABASE_POOL_SIZE: '1' }, /DATABASE_POOL_SIZE must be an integer from 2 to 200/],
       [{ SMS_PACING: 'memory' }, /SMS_PACING must be "off" or "redis"/],
       [{ SMS_PACING: 'redis', SMS_PACING_MAX_QUEUE_DELAY_MS: 'x' }, /SMS_PACING_MAX_QUEUE_DELAY_MS/],
     ];
