@@ -120,6 +120,11 @@ const pool = withLedger ? await openPool() : undefined;
 const listener = variant.startsWith('ours') ? await oursListener(pool) : bareListener(pool);
 const server = createServer(listener);
 process.on('SIGTERM', () => process.exit(0)); // exits normally, so --cpu-prof writes its profile
+// Any line on stdin: print the CPU time used so far (µs), so the bench can report CPU per callback too.
+process.stdin.on('data', () => {
+  const { user, system } = process.cpuUsage();
+  process.stdout.write(`${user + system}\n`);
+});
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
 });

@@ -52,6 +52,14 @@ import {
   type VerifiedTwilioCallback,
   verifyTwilioCallback,
 } from './verify-twilio-callback.js';
+import {
+  answer,
+  fromFetchRequest,
+  toFetchResponse,
+  WEBHOOK_CORE,
+  type WebhookAnswer,
+  type WebhookRequest,
+} from './webhook-request.js';
 import { type Route, route } from './webhook-route.js';
 
 export type { StatusWebhookLedger } from './ledger-sink.js';
@@ -109,11 +117,8 @@ export interface StatusWebhookCacheControl {
   clear(): void;
 }
 
-const text = (status: number, body: string, headers: Record<string, string> = {}) =>
-  new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } });
-
 const httpStatusOf = (err: SmsError): number => (err.httpStatus === 403 ? 403 : 400);
-const forbidden = () => text(403, 'forbidden');
+const forbidden = () => answer(403, 'forbidden');
 
 // base64 of an HMAC-SHA1: 28 characters. Anything else is refused before the tenant's config is read.
 const SIGNATURE_RE = /^[A-Za-z0-9+/]{27}=$/;
@@ -157,11 +162,11 @@ export function createStatusWebhookHandler(
     refreshIntervalMs: duration('authRefreshIntervalMs', options.authRefreshIntervalMs ?? 5_000),
   });
 
-  async function deliverAll(events: SmsStatusEvent[], dedupeKey?: string): Promise<Response> {
+  async function deliverAll(events: SmsStatusEvent[], dedupeKey?: string): Promise<WebhookAnswer> {
     let ok = true;
     // In order, so a batch's later statuses of one message rank against its earlier ones.
     for (const e of events) if (!(await memory.deliver(e, dedupeKey))) ok = false;
-    return ok ? text(200, 'OK') : text(500, 'event handler failed');
+    return ok ? answer(200, 'OK') : answer(500, 'event handler failed');
   }
 
   function publicUrl(url: URL, r: Route): string {
@@ -170,7 +175,7 @@ export function createStatusWebhookHandler(
 
   const loadFailed = (tenantId: string, err: unknown) => {
     log?.error({ provider: 'twilio', tenantId, err: sanitizeCause(err) }, 'cannot load tenant Twilio config');
-    return text(500, 'tenant config unavailable');
+    return answer(500, 'tenant config unavailable');
   };
 
   // A callback validated with the new token: the previous one is dropped (stored config, then this cache).
@@ -189,14 +194,14 @@ export function createStatusWebhookHandler(
     }
   }
 
-  async function handleTwilio(request: Request, url: URL, r: Route): Promise<Response> {
-    if (!loadAuth) return text(404, 'not found');
+  async function handleTwilio(request: WebhookRequest, url: URL, r: Route): Promise<WebhookAnswer> {
+    if (!loadAuth) return answer(404, 'not found');
     const tenantId = r.tenantId;
     if (tenantId === undefined) {
       log?.warn({ provider: 'twilio' }, 'status callback for a malformed tenant id rejected');
-      return text(400, 'bad request');
+      return answer(400, 'bad request');
     }
-    const signature = request.headers.get('x-twilio-signature');
+    const signature = request.header('x-twilio-signature');
     if (!signature || !SIGNATURE_RE.test(signature)) {
       log?.warn({ provider: 'twilio', tenantId }, 'status callback without a well-formed signature rejected');
       return forbidden();
@@ -216,7 +221,7 @@ export function createStatusWebhookHandler(
       return forbidden();
     }
     const params = await readFormBody(request);
-    if (!params) return text(400, 'expected application/x-www-form-urlencoded');
+    if (!params) return answer(400, 'expected application/x-www-form-urlencoded');
     const target = publicUrl(url, r);
     let verified: VerifiedTwilioCallback | undefined;
     try {
@@ -249,52 +254,56 @@ export function createStatusWebhookHandler(
           { provider: 'twilio', tenantId, code: final.code, reason: final.message },
           'status callback rejected',
         );
-        return text(httpStatusOf(final), httpStatusOf(final) === 403 ? 'forbidden' : 'bad request');
+        return answer(httpStatusOf(final), httpStatusOf(final) === 403 ? 'forbidden' : 'bad request');
       }
     }
     if (verified.current) await retirePrevious(tenantId, auth);
     const { event } = verified;
     event.tenantId = tenantId;
-    const token = request.headers.get('i-twilio-idempotency-token');
+    const token = request.header('i-twilio-idempotency-token');
     const dedupeKey =
       token && IDEMPOTENCY_TOKEN_RE.test(token) ? twilioIdempotencyKey(tenantId, token) : undefined;
     return deliverAll([event], dedupeKey);
   }
 
-  async function handleMsg91(request: Request): Promise<Response> {
-    if (!options.msg91Secret) return text(404, 'not found');
+  async function handleMsg91(request: WebhookRequest): Promise<WebhookAnswer> {
+    if (!options.msg91Secret) return answer(404, 'not found');
     let events: SmsStatusEvent[];
     try {
-      events = await parseMsg91DeliveryReport(request, { secret: options.msg91Secret, now });
+      events = await parseMsg91DeliveryReport(request.toFetchRequest(), { secret: options.msg91Secret, now });
     } catch (err) {
       const e = isSmsError(err) ? err : malformedWebhook('msg91', 'MSG91 delivery report could not be read');
       // The URL holds the secret: never log it.
       log?.warn({ provider: 'msg91', code: e.code, reason: e.message }, 'delivery report rejected');
-      return text(httpStatusOf(e), httpStatusOf(e) === 403 ? 'forbidden' : 'bad request');
+      return answer(httpStatusOf(e), httpStatusOf(e) === 403 ? 'forbidden' : 'bad request');
     }
     // The platform's MSG91 account: keyed apart from every tenant (tenant scope '').
     return deliverAll(events);
   }
 
-  const handler = async (request: Request): Promise<Response> => {
+  // The handler without Fetch objects: `toNodeListener` calls it directly (webhook-request.ts).
+  const core = async (request: WebhookRequest): Promise<WebhookAnswer> => {
     let url: URL;
     try {
       url = new URL(request.url);
     } catch {
-      return text(400, 'bad request');
+      return answer(400, 'bad request');
     }
     const r = route(url);
-    if (!r) return text(404, 'not found');
-    if (request.method !== 'POST') return text(405, 'method not allowed', { allow: 'POST' });
+    if (!r) return answer(404, 'not found');
+    if (request.method !== 'POST') return answer(405, 'method not allowed', 'POST');
     try {
       return r.kind === 'twilio' ? await handleTwilio(request, url, r) : await handleMsg91(request);
     } catch (err) {
       log?.error({ provider: r.kind, err: sanitizeCause(err) }, 'status webhook failed');
-      return text(500, 'internal error');
+      return answer(500, 'internal error');
     }
   };
+  const handler = async (request: Request): Promise<Response> =>
+    toFetchResponse(await core(fromFetchRequest(request)));
   return Object.assign(handler, {
     invalidate: (tenantId: string) => auths.invalidate(tenantId),
     clear: () => auths.clear(),
+    [WEBHOOK_CORE]: core,
   });
 }

@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../types.js';
+import {
+  ANSWER_CONTENT_TYPE,
+  decodeBody,
+  WEBHOOK_CORE,
+  type WebhookAnswer,
+  type WebhookCore,
+  type WebhookRequest,
+} from './webhook-request.js';
 
 /** A Fetch API `Request → Response` handler. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -70,12 +78,51 @@ function readBody(req: NodeRequest, limit: number): Promise<Buffer | 'too_large'
   });
 }
 
-/** Adapts a Fetch API handler to a node:http (and Express) listener: `http.createServer(toNodeListener(handler))`. */
+/** The node request (body already read) as a Fetch `Request`. */
+function fetchRequest(req: IncomingMessage, method: string, url: string, body: Buffer | undefined): Request {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (Array.isArray(v)) for (const x of v) headers.append(k, x);
+    else if (v !== undefined) headers.set(k, v);
+  }
+  return new Request(url, { method, headers, ...(body ? { body } : {}) });
+}
+
+/** The node request (body already read) as the handler's `WebhookRequest`: headers read in place, no Fetch objects. */
+function nodeWebhookRequest(
+  req: IncomingMessage,
+  method: string,
+  url: string,
+  body: Buffer | undefined,
+): WebhookRequest {
+  return {
+    method,
+    url,
+    header(name) {
+      const v = req.headers[name];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    },
+    text: async () => (body ? decodeBody(body) : ''),
+    toFetchRequest: () => fetchRequest(req, method, url, body),
+  };
+}
+
+function send(res: ServerResponse, a: WebhookAnswer): void {
+  const headers = ['content-type', ANSWER_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(a.body))];
+  if (a.allow !== undefined) headers.push('allow', a.allow);
+  res.writeHead(a.status, headers).end(a.body);
+}
+
+/**
+ * Adapts a Fetch API handler to a node:http (and Express) listener: `http.createServer(toNodeListener(handler))`.
+ * A `createStatusWebhookHandler` handler is served natively (same answers, no Fetch `Request`/`Response` built).
+ */
 export function toNodeListener(
   handler: FetchHandler,
   options: NodeListenerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = options.maxBodyBytes ?? 1024 * 1024;
+  const core = (handler as { [WEBHOOK_CORE]?: WebhookCore })[WEBHOOK_CORE];
   return (req, res) => {
     void (async () => {
       const nodeReq = req as NodeRequest;
@@ -83,11 +130,6 @@ export function toNodeListener(
       if (!url) {
         plain(res, 400, 'bad request');
         return;
-      }
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) {
-        if (Array.isArray(v)) for (const x of v) headers.append(k, x);
-        else if (v !== undefined) headers.set(k, v);
       }
       const method = req.method ?? 'GET';
       const hasBody = method !== 'GET' && method !== 'HEAD';
@@ -102,7 +144,11 @@ export function toNodeListener(
         plain(res, 413, 'payload too large', { connection: 'close' });
         return;
       }
-      const response = await handler(new Request(url, { method, headers, ...(body ? { body } : {}) }));
+      if (core) {
+        send(res, await core(nodeWebhookRequest(req, method, url, body)));
+        return;
+      }
+      const response = await handler(fetchRequest(req, method, url, body));
       const out: Record<string, string> = {};
       response.headers.forEach((v, k) => {
         out[k] = v;

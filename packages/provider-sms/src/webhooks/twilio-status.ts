@@ -7,6 +7,7 @@ import {
   unauthenticatedWebhook,
 } from './status.js';
 import { validateTwilioSignature } from './twilio-signature.js';
+import { fromFetchRequest, type WebhookRequest } from './webhook-request.js';
 
 /** Options of `parseTwilioStatusCallback`. */
 export interface TwilioStatusCallbackOptions {
@@ -32,8 +33,10 @@ function parseDlrDate(value: string | null): Date | undefined {
 }
 
 /** Reads a form-encoded body; `null` when the content type is not a form. */
-export async function readFormBody(request: Request): Promise<URLSearchParams | null> {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+export async function readFormBody(
+  request: Pick<WebhookRequest, 'header' | 'text'>,
+): Promise<URLSearchParams | null> {
+  const type = (request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return null;
   return new URLSearchParams(await request.text());
 }
@@ -46,7 +49,7 @@ export async function parseTwilioStatusCallback(
   const signature = request.headers.get('x-twilio-signature');
   if (!signature) throw unauthenticatedWebhook('twilio', 'Twilio status callback without X-Twilio-Signature');
   if (request.method !== 'POST') throw malformedWebhook('twilio', 'Twilio status callback must be a POST');
-  const params = await readFormBody(request);
+  const params = await readFormBody(fromFetchRequest(request));
   if (!params)
     throw malformedWebhook('twilio', 'Twilio status callback must be application/x-www-form-urlencoded');
   return twilioStatusEventFromForm(params, signature, { ...options, url: options.url ?? request.url });
