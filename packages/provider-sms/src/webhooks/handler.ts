@@ -25,7 +25,7 @@
  * `listenForChanges` (or called by the config service) to forget a tenant's cached auth at once.
  *
  * Adapters (one line each):
- * - node:http: `http.createServer(toNodeListener(handler))` (routes on the request path; the signed URL's
+ * - node:http: `http.createServer(toNodeListener(handler))` (served natively, no Fetch objects; routes on the path; the signed URL's
  *   origin is the `Host` header unless `publicBaseUrl` is set: behind a proxy you must set it)
  * - Express: `app.post('/hooks/sms/*', toNodeListener(handler))` (mount before any body parser: after one
  *   it answers 500 naming the cause)
@@ -33,7 +33,6 @@
  *   (register a content-type parser that leaves the body alone, e.g. `app.removeAllContentTypeParsers()` in that scope)
  * - Hono / Bun / Deno / workers: `app.post('/hooks/sms/*', (c) => handler(c.req.raw))`
  */
-import { checkCallbackUrl } from '../callback-url.js';
 import type { ConfigCipher } from '../config/cipher.js';
 import type { SmsConfigStore } from '../config/store.js';
 import { checkDurationMs } from '../duration.js';
@@ -60,7 +59,7 @@ import {
   type WebhookAnswer,
   type WebhookRequest,
 } from './webhook-request.js';
-import { type Route, route } from './webhook-route.js';
+import { checkPublicBaseUrl, type Route, route } from './webhook-route.js';
 
 export type { StatusWebhookLedger } from './ledger-sink.js';
 export type { FetchHandler, NodeListenerOptions } from './node-listener.js';
@@ -117,20 +116,14 @@ export interface StatusWebhookCacheControl {
   clear(): void;
 }
 
-const httpStatusOf = (err: SmsError): number => (err.httpStatus === 403 ? 403 : 400);
 const forbidden = () => answer(403, 'forbidden');
+// A parser's SmsError as an answer: 403 (signature, account, secret) or 400, never naming the cause.
+const rejection = (err: SmsError) => (err.httpStatus === 403 ? forbidden() : answer(400, 'bad request'));
 
 // base64 of an HMAC-SHA1: 28 characters. Anything else is refused before the tenant's config is read.
 const SIGNATURE_RE = /^[A-Za-z0-9+/]{27}=$/;
 // Twilio's idempotency tokens are short printable strings; others are ignored (the event key still dedupes).
 const IDEMPOTENCY_TOKEN_RE = /^[\x21-\x7e]{1,128}$/;
-
-/** `publicBaseUrl` normalized (as the resolver sends its base URL), or `invalid_config` naming it. */
-function checkPublicBaseUrl(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const option = { option: 'publicBaseUrl', owner: 'createStatusWebhookHandler', base: true };
-  return checkCallbackUrl(value, option).replace(/\/+$/, '');
-}
 
 const duration = (option: string, value: number) =>
   checkDurationMs(value, { option, owner: 'createStatusWebhookHandler' });
@@ -254,7 +247,7 @@ export function createStatusWebhookHandler(
           { provider: 'twilio', tenantId, code: final.code, reason: final.message },
           'status callback rejected',
         );
-        return answer(httpStatusOf(final), httpStatusOf(final) === 403 ? 'forbidden' : 'bad request');
+        return rejection(final);
       }
     }
     if (verified.current) await retirePrevious(tenantId, auth);
@@ -275,7 +268,7 @@ export function createStatusWebhookHandler(
       const e = isSmsError(err) ? err : malformedWebhook('msg91', 'MSG91 delivery report could not be read');
       // The URL holds the secret: never log it.
       log?.warn({ provider: 'msg91', code: e.code, reason: e.message }, 'delivery report rejected');
-      return answer(httpStatusOf(e), httpStatusOf(e) === 403 ? 'forbidden' : 'bad request');
+      return rejection(e);
     }
     // The platform's MSG91 account: keyed apart from every tenant (tenant scope '').
     return deliverAll(events);
