@@ -30,15 +30,29 @@ function toRecord(params: TwilioSignatureParams | null | undefined): Map<string,
   return out;
 }
 
-/** The POST-parameter part of the signed data: every param, keys sorted (code units), a repeated key's distinct values sorted. */
-function signedParams(params: TwilioSignatureParams | null | undefined): string {
-  const record = toRecord(params);
+// The general rule, like the SDK: keys in code-unit order; a repeated key contributes each distinct value, sorted.
+function signedRecord(record: Map<string, string[]>): string {
   let data = '';
-  // Like the SDK: keys in code-unit order; a repeated key contributes each distinct value, sorted.
   for (const key of [...record.keys()].sort()) {
     const values = record.get(key)!;
     if (values.length === 1) data += key + values[0];
     else for (const v of [...new Set(values)].sort()) data += key + v;
+  }
+  return data;
+}
+
+const byKey = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/** The POST-parameter part of the signed data: every param, keys sorted (code units), a repeated key's distinct values sorted. */
+function signedParams(params: TwilioSignatureParams | null | undefined): string {
+  if (!(params instanceof URLSearchParams)) return signedRecord(toRecord(params));
+  // A parsed form body (the webhook's case): sort its pairs once; a repeated key takes the general rule.
+  const pairs = [...params].sort(byKey);
+  let data = '';
+  for (let i = 0; i < pairs.length; i++) {
+    const [key, value] = pairs[i]!;
+    if (i > 0 && key === pairs[i - 1]![0]) return signedRecord(toRecord(params));
+    data += key + value;
   }
   return data;
 }
