@@ -123,7 +123,7 @@ const CASES: Case[] = [
     '/twilio/tenant-1',
     { MessageSid: sid(9) },
     {
-      headers: { 'x-twilio-signature': ['a'.repeat(27) + '=', 'b'.repeat(27) + '='] },
+      headers: { 'x-twilio-signature': [`${'a'.repeat(27)}=`, `${'b'.repeat(27)}=`] },
     },
   ),
   callback('an unknown tenant', '/twilio/tenant-9', { MessageSid: sid(10) }),
