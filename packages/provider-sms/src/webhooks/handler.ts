@@ -25,8 +25,9 @@
  * `listenForChanges` (or called by the config service) to forget a tenant's cached auth at once.
  *
  * Adapters (one line each):
- * - node:http: `http.createServer(toNodeListener(handler))` (served natively, no Fetch objects; routes on the path; the signed URL's
- *   origin is the `Host` header unless `publicBaseUrl` is set: behind a proxy you must set it)
+ * - node:http: `http.createServer(toNodeListener(handler))` (served natively: no Fetch objects; routes on the
+ *   request path; the signed URL's origin is the `Host` header unless `publicBaseUrl` is set: behind a proxy you
+ *   must set it)
  * - Express: `app.post('/hooks/sms/*', toNodeListener(handler))` (mount before any body parser: after one
  *   it answers 500 naming the cause)
  * - Fastify: `app.post('/hooks/sms/*', async (req, reply) => { reply.hijack(); toNodeListener(handler)(req.raw, reply.raw); })`
