@@ -40,8 +40,9 @@ async function oursListener(pool) {
   return m.toNodeListener(handler);
 }
 
-// The SDK's candidate URLs (received ±port, normalized ±port, ±legacy query), produced lazily: the bare handler
-// stops at the first match. The bench signs the URL as received, so both handlers match the first candidate.
+// The SDK's candidate URLs for a URL without a port (as received, with the default port, then normalized ±port;
+// the legacy-query forms equal these for the bench's one-key query), produced lazily: the bare handler stops at the
+// first match. The bench signs the URL as received, so both handlers match the first candidate.
 function* candidates(url) {
   const u = new URL(url);
   const port = u.port || (u.protocol === 'https:' ? '443' : '80');
