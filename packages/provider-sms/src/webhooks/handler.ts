@@ -219,7 +219,7 @@ export function createStatusWebhookHandler(
     const target = publicUrl(url, r);
     let verified: VerifiedTwilioCallback | undefined;
     try {
-      verified = verifyTwilioCallback(auth, params, signature, target, now);
+      verified = verifyTwilioCallback(auth, params, signature, target, now, url);
     } catch (err) {
       if (!isSmsError(err)) throw err;
       let final: SmsError = err;
@@ -234,7 +234,7 @@ export function createStatusWebhookHandler(
         if (!fresh) return forbidden();
         if (!sameTwilioAuth(fresh, auth)) {
           try {
-            verified = verifyTwilioCallback(fresh, params, signature, target, now);
+            verified = verifyTwilioCallback(fresh, params, signature, target, now, url);
             auths.refundForcedRead(tenantId); // a genuine rotation does not use up the budget
             auth = fresh;
           } catch (again) {
@@ -279,7 +279,7 @@ export function createStatusWebhookHandler(
   const core = async (request: WebhookRequest): Promise<WebhookAnswer> => {
     let url: URL;
     try {
-      url = new URL(request.url);
+      url = request.parsedUrl ?? new URL(request.url);
     } catch {
       return answer(400, 'bad request');
     }

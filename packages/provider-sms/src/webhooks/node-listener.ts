@@ -29,16 +29,20 @@ const plain = (res: ServerResponse, status: number, body: string, extra: Record<
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...extra }).end(body);
 
 /**
- * The request's URL: the path as received (origin-form only) under the `Host` header, which must be a bare
+ * The request's URL, parsed: the path as received (origin-form only) under the `Host` header, which must be a bare
  * host[:port]; undefined otherwise. Routing uses this path; behind a proxy, set the handler's `publicBaseUrl`.
  */
-export function nodeRequestUrl(req: NodeRequest): string | undefined {
+export function nodeRequestUrl(req: NodeRequest): URL | undefined {
   const path = req.originalUrl ?? req.url ?? '/';
   const host = req.headers.host ?? 'localhost';
   if (!path.startsWith('/') || !HOST_RE.test(host)) return undefined;
   const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
   const url = `${encrypted ? 'https' : 'http'}://${host}${path}`;
-  return URL.canParse(url) ? url : undefined;
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why the body cannot be read, when a body parser ran before us; undefined when the stream is still ours. */
@@ -92,12 +96,14 @@ function fetchRequest(req: IncomingMessage, method: string, url: string, body: B
 function nodeWebhookRequest(
   req: IncomingMessage,
   method: string,
-  url: string,
+  parsedUrl: URL,
   body: Buffer | undefined,
 ): WebhookRequest {
+  const url = parsedUrl.href;
   return {
     method,
     url,
+    parsedUrl,
     header(name) {
       const v = req.headers[name];
       return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
@@ -126,8 +132,8 @@ export function toNodeListener(
   return (req, res) => {
     void (async () => {
       const nodeReq = req as NodeRequest;
-      const url = nodeRequestUrl(nodeReq);
-      if (!url) {
+      const parsed = nodeRequestUrl(nodeReq);
+      if (!parsed) {
         plain(res, 400, 'bad request');
         return;
       }
@@ -135,7 +141,7 @@ export function toNodeListener(
       const hasBody = method !== 'GET' && method !== 'HEAD';
       const problem = hasBody ? consumedBodyProblem(nodeReq) : undefined;
       if (problem) {
-        options.logger?.error({ method, path: new URL(url).pathname }, problem);
+        options.logger?.error({ method, path: parsed.pathname }, problem);
         plain(res, 500, problem);
         return;
       }
@@ -145,10 +151,10 @@ export function toNodeListener(
         return;
       }
       if (core) {
-        send(res, await core(nodeWebhookRequest(req, method, url, body)));
+        send(res, await core(nodeWebhookRequest(req, method, parsed, body)));
         return;
       }
-      const response = await handler(fetchRequest(req, method, url, body));
+      const response = await handler(fetchRequest(req, method, parsed.href, body));
       const out: Record<string, string> = {};
       response.headers.forEach((v, k) => {
         out[k] = v;

@@ -55,11 +55,11 @@ export async function parseTwilioStatusCallback(
   return twilioStatusEventFromForm(params, signature, { ...options, url: options.url ?? request.url });
 }
 
-/** The synchronous core of `parseTwilioStatusCallback`, for an already-read form body and signature header. */
+/** The synchronous core of `parseTwilioStatusCallback`, for an already-read form body and signature header (`sameQueryAs`: a parsed URL with `url`'s query, not parsed again). */
 export function twilioStatusEventFromForm(
   params: URLSearchParams,
   signature: string | null | undefined,
-  options: TwilioStatusCallbackOptions & { url: string },
+  options: TwilioStatusCallbackOptions & { url: string; sameQueryAs?: URL | undefined },
 ): SmsStatusEvent {
   if (!signature) throw unauthenticatedWebhook('twilio', 'Twilio status callback without X-Twilio-Signature');
   if (!validateTwilioSignature(options.authToken, signature, options.url, params)) {
@@ -95,7 +95,7 @@ export function twilioStatusEventFromForm(
   const from = params.get('From');
   if (from) event.from = from;
   // The query is part of the signed URL: an attempt id read from it was signed by the account's token.
-  const attemptId = attemptIdFromUrl(options.url);
+  const attemptId = attemptIdFromUrl(options.sameQueryAs ?? options.url);
   if (attemptId) event.attemptId = attemptId;
   const errorCode = params.get('ErrorCode')?.trim();
   if (errorCode) {

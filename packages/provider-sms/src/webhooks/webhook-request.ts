@@ -9,6 +9,8 @@ export interface WebhookRequest {
   readonly method: string;
   /** Absolute URL as received (what `new Request(url).url` would hold). */
   readonly url: string;
+  /** `url` already parsed, when the adapter has it (not parsed again). */
+  readonly parsedUrl?: URL;
   /** A header value (lower-case name), as Fetch's `Headers.get` returns it; null when absent. */
   header(name: string): string | null;
   /** The body decoded as UTF-8 (a leading BOM dropped, as Fetch's `text()`); read once. */
