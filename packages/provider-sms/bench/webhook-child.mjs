@@ -44,9 +44,9 @@ async function oursListener(pool) {
 // the legacy-query forms equal these for the bench's one-key query), produced lazily: the bare handler stops at the
 // first match. The bench signs the URL as received, so both handlers match the first candidate.
 function* candidates(url) {
+  yield url; // nothing parsed before the first try
   const u = new URL(url);
   const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-  yield url;
   const hostAt = url.indexOf('//') + 2;
   const pathAt = url.indexOf('/', hostAt);
   yield `${url.slice(0, hostAt)}${u.hostname}:${port}${url.slice(pathAt)}`;
