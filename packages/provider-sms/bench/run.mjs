@@ -22,6 +22,7 @@ export const FIGURES = {
   pacing: () => import('./pacing.mjs'),
   dispatch: () => import('./dispatch.mjs'),
   'dispatch-throughput': () => import('./dispatch-throughput.mjs'),
+  'webhook-throughput': () => import('./webhook-throughput.mjs'),
 };
 
 /** Figures run only with `--growth` (or named by `--only`): they bulk-load a large table first. */

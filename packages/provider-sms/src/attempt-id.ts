@@ -37,11 +37,11 @@ export function withAttemptQuery(url: string, attemptId: string): string {
   return `${head}${sep}${ATTEMPT_QUERY_PARAM}=${encodeURIComponent(attemptId)}${hash}`;
 }
 
-/** The attempt id a callback URL carries (the last `sms_attempt`, the one the provider appended), if well-formed. */
-export function attemptIdFromUrl(url: string): string | undefined {
+/** The attempt id a callback URL (or an already parsed one) carries (the last `sms_attempt`, the one the provider appended), if well-formed. */
+export function attemptIdFromUrl(url: string | URL): string | undefined {
   let ids: string[];
   try {
-    ids = new URL(url).searchParams.getAll(ATTEMPT_QUERY_PARAM);
+    ids = (typeof url === 'string' ? new URL(url) : url).searchParams.getAll(ATTEMPT_QUERY_PARAM);
   } catch {
     return undefined;
   }

@@ -29,3 +29,34 @@ it('BoundedLru: a stored undefined value still counts as a hit and is refreshed'
   expect(lru.has('u')).toBe(true);
   expect(lru.has('x')).toBe(false);
 });
+
+it('BoundedLru: evicts exactly like a reference model over a long random mix of get, set, delete and clear', () => {
+  // The eviction keeps one live key iterator between calls: check it against a plain array model.
+  const lru = new BoundedLru<number, number>(8);
+  let model: number[] = []; // keys, least recently used first
+  let seed = 42;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let i = 0; i < 20_000; i++) {
+    const key = rand(24);
+    const op = rand(100);
+    if (op < 55) {
+      lru.set(key, i);
+      model = [...model.filter((k) => k !== key), key].slice(-8);
+    } else if (op < 85) {
+      const hit = model.includes(key);
+      expect(lru.get(key) !== undefined).toBe(hit);
+      if (hit) model = [...model.filter((k) => k !== key), key];
+    } else if (op < 99) {
+      expect(lru.delete(key)).toBe(model.includes(key));
+      model = model.filter((k) => k !== key);
+    } else {
+      lru.clear();
+      model = [];
+    }
+    expect(lru.size).toBe(model.length);
+  }
+  for (const k of model) expect(lru.has(k)).toBe(true);
+});

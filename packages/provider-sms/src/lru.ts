@@ -2,6 +2,9 @@
 export class BoundedLru<K, V> {
   readonly #max: number;
   readonly #map = new Map<K, V>();
+  // One live iterator over the keys, oldest first: every key it passed was evicted, so its next key is the oldest.
+  // A fresh `keys()` per eviction would rescan the deleted slots at the front of the Map (O(size) each, V8).
+  #oldest: Iterator<K> | undefined;
 
   constructor(max: number) {
     this.#max = Math.max(1, Math.floor(max));
@@ -26,7 +29,11 @@ export class BoundedLru<K, V> {
     this.#map.delete(key);
     this.#map.set(key, value);
     while (this.#map.size > this.#max) {
-      const oldest = this.#map.keys().next();
+      let oldest = this.#oldest?.next();
+      if (!oldest || oldest.done) {
+        this.#oldest = this.#map.keys();
+        oldest = this.#oldest.next();
+      }
       if (oldest.done) break;
       this.#map.delete(oldest.value);
     }

@@ -25,15 +25,15 @@
  * `listenForChanges` (or called by the config service) to forget a tenant's cached auth at once.
  *
  * Adapters (one line each):
- * - node:http: `http.createServer(toNodeListener(handler))` (routes on the request path; the signed URL's
- *   origin is the `Host` header unless `publicBaseUrl` is set: behind a proxy you must set it)
+ * - node:http: `http.createServer(toNodeListener(handler))` (served natively: no Fetch objects; routes on the
+ *   request path; the signed URL's origin is the `Host` header unless `publicBaseUrl` is set: behind a proxy you
+ *   must set it)
  * - Express: `app.post('/hooks/sms/*', toNodeListener(handler))` (mount before any body parser: after one
  *   it answers 500 naming the cause)
  * - Fastify: `app.post('/hooks/sms/*', async (req, reply) => { reply.hijack(); toNodeListener(handler)(req.raw, reply.raw); })`
  *   (register a content-type parser that leaves the body alone, e.g. `app.removeAllContentTypeParsers()` in that scope)
  * - Hono / Bun / Deno / workers: `app.post('/hooks/sms/*', (c) => handler(c.req.raw))`
  */
-import { checkCallbackUrl } from '../callback-url.js';
 import type { ConfigCipher } from '../config/cipher.js';
 import type { SmsConfigStore } from '../config/store.js';
 import { checkDurationMs } from '../duration.js';
@@ -52,7 +52,15 @@ import {
   type VerifiedTwilioCallback,
   verifyTwilioCallback,
 } from './verify-twilio-callback.js';
-import { type Route, route } from './webhook-route.js';
+import {
+  answer,
+  fromFetchRequest,
+  toFetchResponse,
+  WEBHOOK_CORE,
+  type WebhookAnswer,
+  type WebhookRequest,
+} from './webhook-request.js';
+import { checkPublicBaseUrl, type Route, route } from './webhook-route.js';
 
 export type { StatusWebhookLedger } from './ledger-sink.js';
 export type { FetchHandler, NodeListenerOptions } from './node-listener.js';
@@ -109,23 +117,14 @@ export interface StatusWebhookCacheControl {
   clear(): void;
 }
 
-const text = (status: number, body: string, headers: Record<string, string> = {}) =>
-  new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } });
-
-const httpStatusOf = (err: SmsError): number => (err.httpStatus === 403 ? 403 : 400);
-const forbidden = () => text(403, 'forbidden');
+const forbidden = () => answer(403, 'forbidden');
+// A parser's SmsError as an answer: 403 (signature, account, secret) or 400, never naming the cause.
+const rejection = (err: SmsError) => (err.httpStatus === 403 ? forbidden() : answer(400, 'bad request'));
 
 // base64 of an HMAC-SHA1: 28 characters. Anything else is refused before the tenant's config is read.
 const SIGNATURE_RE = /^[A-Za-z0-9+/]{27}=$/;
 // Twilio's idempotency tokens are short printable strings; others are ignored (the event key still dedupes).
 const IDEMPOTENCY_TOKEN_RE = /^[\x21-\x7e]{1,128}$/;
-
-/** `publicBaseUrl` normalized (as the resolver sends its base URL), or `invalid_config` naming it. */
-function checkPublicBaseUrl(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const option = { option: 'publicBaseUrl', owner: 'createStatusWebhookHandler', base: true };
-  return checkCallbackUrl(value, option).replace(/\/+$/, '');
-}
 
 const duration = (option: string, value: number) =>
   checkDurationMs(value, { option, owner: 'createStatusWebhookHandler' });
@@ -157,11 +156,11 @@ export function createStatusWebhookHandler(
     refreshIntervalMs: duration('authRefreshIntervalMs', options.authRefreshIntervalMs ?? 5_000),
   });
 
-  async function deliverAll(events: SmsStatusEvent[], dedupeKey?: string): Promise<Response> {
+  async function deliverAll(events: SmsStatusEvent[], dedupeKey?: string): Promise<WebhookAnswer> {
     let ok = true;
     // In order, so a batch's later statuses of one message rank against its earlier ones.
     for (const e of events) if (!(await memory.deliver(e, dedupeKey))) ok = false;
-    return ok ? text(200, 'OK') : text(500, 'event handler failed');
+    return ok ? answer(200, 'OK') : answer(500, 'event handler failed');
   }
 
   function publicUrl(url: URL, r: Route): string {
@@ -170,7 +169,7 @@ export function createStatusWebhookHandler(
 
   const loadFailed = (tenantId: string, err: unknown) => {
     log?.error({ provider: 'twilio', tenantId, err: sanitizeCause(err) }, 'cannot load tenant Twilio config');
-    return text(500, 'tenant config unavailable');
+    return answer(500, 'tenant config unavailable');
   };
 
   // A callback validated with the new token: the previous one is dropped (stored config, then this cache).
@@ -189,14 +188,14 @@ export function createStatusWebhookHandler(
     }
   }
 
-  async function handleTwilio(request: Request, url: URL, r: Route): Promise<Response> {
-    if (!loadAuth) return text(404, 'not found');
+  async function handleTwilio(request: WebhookRequest, url: URL, r: Route): Promise<WebhookAnswer> {
+    if (!loadAuth) return answer(404, 'not found');
     const tenantId = r.tenantId;
     if (tenantId === undefined) {
       log?.warn({ provider: 'twilio' }, 'status callback for a malformed tenant id rejected');
-      return text(400, 'bad request');
+      return answer(400, 'bad request');
     }
-    const signature = request.headers.get('x-twilio-signature');
+    const signature = request.header('x-twilio-signature');
     if (!signature || !SIGNATURE_RE.test(signature)) {
       log?.warn({ provider: 'twilio', tenantId }, 'status callback without a well-formed signature rejected');
       return forbidden();
@@ -216,11 +215,11 @@ export function createStatusWebhookHandler(
       return forbidden();
     }
     const params = await readFormBody(request);
-    if (!params) return text(400, 'expected application/x-www-form-urlencoded');
+    if (!params) return answer(400, 'expected application/x-www-form-urlencoded');
     const target = publicUrl(url, r);
     let verified: VerifiedTwilioCallback | undefined;
     try {
-      verified = verifyTwilioCallback(auth, params, signature, target, now);
+      verified = verifyTwilioCallback(auth, params, signature, target, now, url);
     } catch (err) {
       if (!isSmsError(err)) throw err;
       let final: SmsError = err;
@@ -235,7 +234,7 @@ export function createStatusWebhookHandler(
         if (!fresh) return forbidden();
         if (!sameTwilioAuth(fresh, auth)) {
           try {
-            verified = verifyTwilioCallback(fresh, params, signature, target, now);
+            verified = verifyTwilioCallback(fresh, params, signature, target, now, url);
             auths.refundForcedRead(tenantId); // a genuine rotation does not use up the budget
             auth = fresh;
           } catch (again) {
@@ -249,52 +248,56 @@ export function createStatusWebhookHandler(
           { provider: 'twilio', tenantId, code: final.code, reason: final.message },
           'status callback rejected',
         );
-        return text(httpStatusOf(final), httpStatusOf(final) === 403 ? 'forbidden' : 'bad request');
+        return rejection(final);
       }
     }
     if (verified.current) await retirePrevious(tenantId, auth);
     const { event } = verified;
     event.tenantId = tenantId;
-    const token = request.headers.get('i-twilio-idempotency-token');
+    const token = request.header('i-twilio-idempotency-token');
     const dedupeKey =
       token && IDEMPOTENCY_TOKEN_RE.test(token) ? twilioIdempotencyKey(tenantId, token) : undefined;
     return deliverAll([event], dedupeKey);
   }
 
-  async function handleMsg91(request: Request): Promise<Response> {
-    if (!options.msg91Secret) return text(404, 'not found');
+  async function handleMsg91(request: WebhookRequest): Promise<WebhookAnswer> {
+    if (!options.msg91Secret) return answer(404, 'not found');
     let events: SmsStatusEvent[];
     try {
-      events = await parseMsg91DeliveryReport(request, { secret: options.msg91Secret, now });
+      events = await parseMsg91DeliveryReport(request.toFetchRequest(), { secret: options.msg91Secret, now });
     } catch (err) {
       const e = isSmsError(err) ? err : malformedWebhook('msg91', 'MSG91 delivery report could not be read');
       // The URL holds the secret: never log it.
       log?.warn({ provider: 'msg91', code: e.code, reason: e.message }, 'delivery report rejected');
-      return text(httpStatusOf(e), httpStatusOf(e) === 403 ? 'forbidden' : 'bad request');
+      return rejection(e);
     }
     // The platform's MSG91 account: keyed apart from every tenant (tenant scope '').
     return deliverAll(events);
   }
 
-  const handler = async (request: Request): Promise<Response> => {
+  // The handler without Fetch objects: `toNodeListener` calls it directly (webhook-request.ts).
+  const core = async (request: WebhookRequest): Promise<WebhookAnswer> => {
     let url: URL;
     try {
-      url = new URL(request.url);
+      url = request.parsedUrl ?? new URL(request.url);
     } catch {
-      return text(400, 'bad request');
+      return answer(400, 'bad request');
     }
     const r = route(url);
-    if (!r) return text(404, 'not found');
-    if (request.method !== 'POST') return text(405, 'method not allowed', { allow: 'POST' });
+    if (!r) return answer(404, 'not found');
+    if (request.method !== 'POST') return answer(405, 'method not allowed', 'POST');
     try {
       return r.kind === 'twilio' ? await handleTwilio(request, url, r) : await handleMsg91(request);
     } catch (err) {
       log?.error({ provider: r.kind, err: sanitizeCause(err) }, 'status webhook failed');
-      return text(500, 'internal error');
+      return answer(500, 'internal error');
     }
   };
+  const handler = async (request: Request): Promise<Response> =>
+    toFetchResponse(await core(fromFetchRequest(request)));
   return Object.assign(handler, {
     invalidate: (tenantId: string) => auths.invalidate(tenantId),
     clear: () => auths.clear(),
+    [WEBHOOK_CORE]: core,
   });
 }

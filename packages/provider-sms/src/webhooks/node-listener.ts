@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../types.js';
+import {
+  ANSWER_CONTENT_TYPE,
+  decodeBody,
+  WEBHOOK_CORE,
+  type WebhookAnswer,
+  type WebhookCore,
+  type WebhookRequest,
+} from './webhook-request.js';
 
 /** A Fetch API `Request → Response` handler. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -21,16 +29,20 @@ const plain = (res: ServerResponse, status: number, body: string, extra: Record<
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...extra }).end(body);
 
 /**
- * The request's URL: the path as received (origin-form only) under the `Host` header, which must be a bare
+ * The request's URL, parsed: the path as received (origin-form only) under the `Host` header, which must be a bare
  * host[:port]; undefined otherwise. Routing uses this path; behind a proxy, set the handler's `publicBaseUrl`.
  */
-export function nodeRequestUrl(req: NodeRequest): string | undefined {
+export function nodeRequestUrl(req: NodeRequest): URL | undefined {
   const path = req.originalUrl ?? req.url ?? '/';
   const host = req.headers.host ?? 'localhost';
   if (!path.startsWith('/') || !HOST_RE.test(host)) return undefined;
   const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
   const url = `${encrypted ? 'https' : 'http'}://${host}${path}`;
-  return URL.canParse(url) ? url : undefined;
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why the body cannot be read, when a body parser ran before us; undefined when the stream is still ours. */
@@ -70,30 +82,66 @@ function readBody(req: NodeRequest, limit: number): Promise<Buffer | 'too_large'
   });
 }
 
-/** Adapts a Fetch API handler to a node:http (and Express) listener: `http.createServer(toNodeListener(handler))`. */
+/** The node request (body already read) as a Fetch `Request`. */
+function fetchRequest(req: IncomingMessage, method: string, url: string, body: Buffer | undefined): Request {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (Array.isArray(v)) for (const x of v) headers.append(k, x);
+    else if (v !== undefined) headers.set(k, v);
+  }
+  return new Request(url, { method, headers, ...(body ? { body } : {}) });
+}
+
+/** The node request (body already read) as the handler's `WebhookRequest`: headers read in place, no Fetch objects. */
+function nodeWebhookRequest(
+  req: IncomingMessage,
+  method: string,
+  parsedUrl: URL,
+  body: Buffer | undefined,
+): WebhookRequest {
+  const url = parsedUrl.href;
+  return {
+    method,
+    url,
+    parsedUrl,
+    header(name) {
+      const v = req.headers[name];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    },
+    text: async () => (body ? decodeBody(body) : ''),
+    toFetchRequest: () => fetchRequest(req, method, url, body),
+  };
+}
+
+function send(res: ServerResponse, a: WebhookAnswer): void {
+  const headers = ['content-type', ANSWER_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(a.body))];
+  if (a.allow !== undefined) headers.push('allow', a.allow);
+  res.writeHead(a.status, headers).end(a.body);
+}
+
+/**
+ * Adapts a Fetch API handler to a node:http (and Express) listener: `http.createServer(toNodeListener(handler))`.
+ * A `createStatusWebhookHandler` handler is served natively (same answers, no Fetch `Request`/`Response` built).
+ */
 export function toNodeListener(
   handler: FetchHandler,
   options: NodeListenerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = options.maxBodyBytes ?? 1024 * 1024;
+  const core = (handler as { [WEBHOOK_CORE]?: WebhookCore })[WEBHOOK_CORE];
   return (req, res) => {
     void (async () => {
       const nodeReq = req as NodeRequest;
-      const url = nodeRequestUrl(nodeReq);
-      if (!url) {
+      const parsed = nodeRequestUrl(nodeReq);
+      if (!parsed) {
         plain(res, 400, 'bad request');
         return;
-      }
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) {
-        if (Array.isArray(v)) for (const x of v) headers.append(k, x);
-        else if (v !== undefined) headers.set(k, v);
       }
       const method = req.method ?? 'GET';
       const hasBody = method !== 'GET' && method !== 'HEAD';
       const problem = hasBody ? consumedBodyProblem(nodeReq) : undefined;
       if (problem) {
-        options.logger?.error({ method, path: new URL(url).pathname }, problem);
+        options.logger?.error({ method, path: parsed.pathname }, problem);
         plain(res, 500, problem);
         return;
       }
@@ -102,7 +150,11 @@ export function toNodeListener(
         plain(res, 413, 'payload too large', { connection: 'close' });
         return;
       }
-      const response = await handler(new Request(url, { method, headers, ...(body ? { body } : {}) }));
+      if (core) {
+        send(res, await core(nodeWebhookRequest(req, method, parsed, body)));
+        return;
+      }
+      const response = await handler(fetchRequest(req, method, parsed.href, body));
       const out: Record<string, string> = {};
       response.headers.forEach((v, k) => {
         out[k] = v;

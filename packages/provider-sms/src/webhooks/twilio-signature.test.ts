@@ -68,6 +68,27 @@ describe('computeTwilioSignature', () => {
     );
   });
 
+  it('signs a form without repeated keys as the same record (keys in code-unit order, non-ASCII too)', () => {
+    const pairs: [string, string][] = [
+      ['b', '2'],
+      ['\u{1F600}', 'smile'],
+      ['\uFFFF', 'last BMP'],
+      ['B', '1'],
+      ['é', 'accent'],
+      ['a', ''],
+      ['Ab', '3'],
+    ];
+    expect(computeTwilioSignature(TOKEN, DOC_URL, new URLSearchParams(pairs))).toBe(
+      computeTwilioSignature(TOKEN, DOC_URL, Object.fromEntries(pairs)),
+    );
+    const sorted = [...pairs].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([k, v]) => k + v);
+    expect(computeTwilioSignature(TOKEN, DOC_URL, new URLSearchParams(pairs))).toBe(
+      createHmac('sha1', TOKEN)
+        .update(DOC_URL + sorted.join(''))
+        .digest('base64'),
+    );
+  });
+
   it('gives the same signature as the SDK for many vectors', async () => {
     const twilio = await sdk();
     const vectors: [string, Params][] = [

@@ -30,21 +30,46 @@ function toRecord(params: TwilioSignatureParams | null | undefined): Map<string,
   return out;
 }
 
+// The general rule, like the SDK: keys in code-unit order; a repeated key contributes each distinct value, sorted.
+function signedRecord(record: Map<string, string[]>): string {
+  let data = '';
+  for (const key of [...record.keys()].sort()) {
+    const values = record.get(key)!;
+    if (values.length === 1) data += key + values[0];
+    else for (const v of [...new Set(values)].sort()) data += key + v;
+  }
+  return data;
+}
+
+const byKey = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/** The POST-parameter part of the signed data: every param, keys sorted (code units), a repeated key's distinct values sorted. */
+function signedParams(params: TwilioSignatureParams | null | undefined): string {
+  if (!(params instanceof URLSearchParams)) return signedRecord(toRecord(params));
+  // A parsed form body (the webhook's case): sort its pairs once; a repeated key takes the general rule.
+  const pairs = [...params].sort(byKey);
+  let data = '';
+  for (let i = 0; i < pairs.length; i++) {
+    const [key, value] = pairs[i]!;
+    if (i > 0 && key === pairs[i - 1]![0]) return signedRecord(toRecord(params));
+    data += key + value;
+  }
+  return data;
+}
+
+const hmacSha1 = (authToken: string, url: string, data: string) =>
+  nodeCrypto()
+    .createHmac('sha1', authToken)
+    .update(url + data, 'utf8')
+    .digest('base64');
+
 /** Twilio's X-Twilio-Signature of a request: base64 HMAC-SHA1 of the URL followed by every POST param (sorted key + value). */
 export function computeTwilioSignature(
   authToken: string,
   url: string,
   params?: TwilioSignatureParams | null,
 ): string {
-  const record = toRecord(params);
-  let data = url;
-  // Like the SDK: keys in code-unit order; a repeated key contributes each distinct value, sorted.
-  for (const key of [...record.keys()].sort()) {
-    const values = record.get(key)!;
-    if (values.length === 1) data += key + values[0];
-    else for (const v of [...new Set(values)].sort()) data += key + v;
-  }
-  return nodeCrypto().createHmac('sha1', authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
+  return hmacSha1(authToken, url, signedParams(params));
 }
 
 interface UrlParts {
@@ -97,19 +122,30 @@ export function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && nodeCrypto().timingSafeEqual(x, y);
 }
 
-/** The URLs a signature is checked against, in the SDK's order: as received ±port, then `new URL()`-normalized ±port ±legacy query. */
-export function twilioSignatureUrlCandidates(url: string): string[] {
-  const out = [removePort(url), addPort(url)];
+// The candidate URLs one at a time, in the SDK's order, each once: most callbacks match the first.
+function* urlCandidates(url: string): Generator<string> {
+  const seen: string[] = [];
+  const fresh = (u: string) => {
+    if (seen.includes(u)) return false;
+    seen.push(u);
+    return true;
+  };
+  for (const u of [removePort(url), addPort(url)]) if (fresh(u)) yield u;
   let normalized: string;
   try {
     normalized = new URL(url).toString();
   } catch {
-    return [...new Set(out)];
+    return;
   }
   const without = removePort(normalized);
   const withPort = addPort(normalized);
-  out.push(without, withPort, withLegacyQuerystring(without), withLegacyQuerystring(withPort));
-  return [...new Set(out)];
+  for (const u of [without, withPort]) if (fresh(u)) yield u;
+  for (const u of [withLegacyQuerystring(without), withLegacyQuerystring(withPort)]) if (fresh(u)) yield u;
+}
+
+/** The URLs a signature is checked against, in the SDK's order: as received ±port, then `new URL()`-normalized ±port ±legacy query. */
+export function twilioSignatureUrlCandidates(url: string): string[] {
+  return [...urlCandidates(url)];
 }
 
 /** True when `signature` (X-Twilio-Signature) matches, exactly as the SDK's `validateRequest(authToken, signature, url, params)`. */
@@ -121,10 +157,11 @@ export function validateTwilioSignature(
 ): boolean {
   if (!authToken) return false;
   const header = signature ?? '';
-  let ok = false;
-  // Check every candidate (no early exit): the work done does not depend on which one matched.
-  for (const candidate of twilioSignatureUrlCandidates(url)) {
-    if (safeEqual(header, computeTwilioSignature(authToken, candidate, params))) ok = true;
+  const data = signedParams(params);
+  // Like the SDK, the first matching candidate wins. Each comparison is constant-time; which URL form matched
+  // (the only thing the early exit can tell) is not secret: it is the URL the caller itself requested.
+  for (const candidate of urlCandidates(url)) {
+    if (safeEqual(header, hmacSha1(authToken, candidate, data))) return true;
   }
-  return ok;
+  return false;
 }

@@ -7,6 +7,7 @@ import {
   unauthenticatedWebhook,
 } from './status.js';
 import { validateTwilioSignature } from './twilio-signature.js';
+import { fromFetchRequest, type WebhookRequest } from './webhook-request.js';
 
 /** Options of `parseTwilioStatusCallback`. */
 export interface TwilioStatusCallbackOptions {
@@ -32,8 +33,10 @@ function parseDlrDate(value: string | null): Date | undefined {
 }
 
 /** Reads a form-encoded body; `null` when the content type is not a form. */
-export async function readFormBody(request: Request): Promise<URLSearchParams | null> {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+export async function readFormBody(
+  request: Pick<WebhookRequest, 'header' | 'text'>,
+): Promise<URLSearchParams | null> {
+  const type = (request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return null;
   return new URLSearchParams(await request.text());
 }
@@ -46,17 +49,17 @@ export async function parseTwilioStatusCallback(
   const signature = request.headers.get('x-twilio-signature');
   if (!signature) throw unauthenticatedWebhook('twilio', 'Twilio status callback without X-Twilio-Signature');
   if (request.method !== 'POST') throw malformedWebhook('twilio', 'Twilio status callback must be a POST');
-  const params = await readFormBody(request);
+  const params = await readFormBody(fromFetchRequest(request));
   if (!params)
     throw malformedWebhook('twilio', 'Twilio status callback must be application/x-www-form-urlencoded');
   return twilioStatusEventFromForm(params, signature, { ...options, url: options.url ?? request.url });
 }
 
-/** The synchronous core of `parseTwilioStatusCallback`, for an already-read form body and signature header. */
+/** The synchronous core of `parseTwilioStatusCallback`, for an already-read form body and signature header (`sameQueryAs`: a parsed URL with `url`'s query, not parsed again). */
 export function twilioStatusEventFromForm(
   params: URLSearchParams,
   signature: string | null | undefined,
-  options: TwilioStatusCallbackOptions & { url: string },
+  options: TwilioStatusCallbackOptions & { url: string; sameQueryAs?: URL | undefined },
 ): SmsStatusEvent {
   if (!signature) throw unauthenticatedWebhook('twilio', 'Twilio status callback without X-Twilio-Signature');
   if (!validateTwilioSignature(options.authToken, signature, options.url, params)) {
@@ -92,7 +95,7 @@ export function twilioStatusEventFromForm(
   const from = params.get('From');
   if (from) event.from = from;
   // The query is part of the signed URL: an attempt id read from it was signed by the account's token.
-  const attemptId = attemptIdFromUrl(options.url);
+  const attemptId = attemptIdFromUrl(options.sameQueryAs ?? options.url);
   if (attemptId) event.attemptId = attemptId;
   const errorCode = params.get('ErrorCode')?.trim();
   if (errorCode) {

@@ -20,6 +20,7 @@ export function verifyTwilioCallback(
   signature: string,
   url: string,
   now: () => Date,
+  sameQueryAs?: URL,
 ): VerifiedTwilioCallback {
   const parse = (authToken: string) =>
     twilioStatusEventFromForm(params, signature, {
@@ -27,6 +28,7 @@ export function verifyTwilioCallback(
       expectedAccountSid: auth.accountSid,
       url,
       now,
+      sameQueryAs,
     });
   try {
     return { event: parse(auth.authToken), current: true };

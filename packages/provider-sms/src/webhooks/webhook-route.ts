@@ -1,3 +1,4 @@
+import { checkCallbackUrl } from '../callback-url.js';
 import { isTenantId } from '../tenant-id.js';
 
 /** Which webhook a request is for, from the end of its path (the handler can be mounted under any prefix). */
@@ -32,4 +33,11 @@ export function route(url: URL): Route | undefined {
   if (before === 'msg91' && last) return { kind: 'msg91', tail: `/msg91/${last}` };
   if (last === 'msg91') return { kind: 'msg91', tail: '/msg91' };
   return undefined;
+}
+
+/** The handler's `publicBaseUrl` normalized (as the resolver sends its base URL), or `invalid_config` naming it. */
+export function checkPublicBaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const option = { option: 'publicBaseUrl', owner: 'createStatusWebhookHandler', base: true };
+  return checkCallbackUrl(value, option).replace(/\/+$/, '');
 }
