@@ -1,5 +1,6 @@
 // Runs inside `node --expose-gc` (started by heap.mjs): heap of a resolver holding N tenants vs an empty one.
-// argv: <twilio emulator url> <accountSid> <authToken> <tenants>. Prints 'R' + one JSON line of MB figures.
+// argv: <twilio emulator url> <accountSid> <authToken> <tenants> [resolve-only]. Prints 'R' + one JSON line of MB
+// figures. With `resolve-only` (heap-growth.mjs) it sends nothing (no emulator needed) and stops after the first pass.
 import {
   cipherOptions,
   generatedStore,
@@ -10,7 +11,8 @@ import {
 } from './fixtures.mjs';
 import { loadPackage } from './harness.mjs';
 
-const [url, accountSid, authToken, n] = process.argv.slice(2);
+const [url, accountSid, authToken, n, mode] = process.argv.slice(2);
+const resolveOnly = mode === 'resolve-only';
 const N = Number(n);
 if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc');
 
@@ -53,11 +55,16 @@ async function pass(from, to, send) {
 }
 
 // Code (the lazily imported TwilioProvider, twilio SDK, phone metadata) is loaded before the empty baseline.
-await pass(N * 10, N * 10 + 1, true);
+await pass(N * 10, N * 10 + 1, !resolveOnly);
 resolver.clear();
 const empty = await heapMb();
 await pass(0, N, false);
 const resolved = await heapMb();
+if (resolveOnly) {
+  if (resolver.size !== N) throw new Error(`resolver holds ${resolver.size} tenants, expected ${N}`);
+  process.stdout.write(`R${JSON.stringify({ empty, resolved })}\n`);
+  process.exit(0);
+}
 await pass(N, 2 * N, false); // LRU full: every new tenant evicts one
 const resolvedTwice = await heapMb();
 await pass(N, 2 * N, true); // the cached tenants each send once (their SDK clients now exist)

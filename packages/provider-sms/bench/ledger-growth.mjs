@@ -37,6 +37,9 @@ const skipped = (note) =>
     numbers: {},
   });
 
+/** Seconds this figure may take in its run (run.mjs prints its time beside it). */
+export const budgetSeconds = 120;
+
 export async function run({ quick = false } = {}) {
   if (!process.env.DATABASE_URL) return [skipped('skipped: needs DATABASE_URL (PostgreSQL)')];
   const m = await loadPackage(['createSmsLedger', 'migrate']);
