@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { figure, median, num, timeChild, times } from './harness.mjs';
 
 /** Seconds this figure may take in its run (run.mjs prints its time beside it). */
-export const budgetSeconds = 60;
+export const budgetSeconds = 40;
 
 const TARGET = 1.2;
 const CHILD = fileURLToPath(new URL('./heap-child.mjs', import.meta.url));

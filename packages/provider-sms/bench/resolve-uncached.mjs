@@ -9,8 +9,15 @@ import { benchResolver, seedTenants, timed, timedResolve } from './resolve-db.mj
 /** Seconds this figure may take in its run (run.mjs prints its time beside it). */
 export const budgetSeconds = 15;
 
-/** Allowance over the read's p99: the resolver's CPU part (≈ 0.05 ms, p99 ≈ 0.2 ms alone) and one young-generation GC. */
-const ALLOWANCE_MS = 1;
+/**
+ * The limit over the read's p99 (analysis.md): FACTOR × read p99 + ALLOWANCE_MS. The allowance covers the resolver's CPU
+ * part (≈ 0.03–0.05 ms at p50, ≈ 0.1–0.2 ms at p99 when timed alone, printed in the note); the factor covers the tail
+ * a call that runs longer and allocates more picks up on a shared machine (preemption, scavenges), which grows with
+ * the machine's noise as the read's own p99 does.
+ */
+const FACTOR = 1.5;
+const ALLOWANCE_MS = 0.5;
+const TARGET = `p99 ≤ ${FACTOR}× read p99 + ${ALLOWANCE_MS} ms`;
 
 const MODES = {
   cold: 'cold (read + decrypt + schema + provider built)',
@@ -51,7 +58,7 @@ async function cpuPart(pkg, store, cipher, tenants, calls) {
 function row(kind, mode, { read, res }, tenants, calls, cpu) {
   const p99r = percentile(res, 99);
   const p99b = percentile(read, 99);
-  const limit = p99b + ALLOWANCE_MS;
+  const limit = FACTOR * p99b + ALLOWANCE_MS;
   const cpuNote = cpu
     ? `; the resolver's CPU part alone (same rows from memory): p50 ${num(cpu.p50)} µs, p99 ${num(cpu.p99)} µs`
     : '';
@@ -61,7 +68,7 @@ function row(kind, mode, { read, res }, tenants, calls, cpu) {
     value: `${num(p99r)} ms (p50 ${num(median(res))})`,
     baseline: `the same read alone (\`store.get()\`) p99 ${num(p99b)} ms (p50 ${num(median(read))}); limit ${num(limit)} ms`,
     ratio: `${times(p99r / p99b)}; p50 +${num(median(res) - median(read))} ms`,
-    target: `p99 ≤ read p99 + ${ALLOWANCE_MS} ms`,
+    target: TARGET,
     pass: p99r <= limit,
     note: `${calls} alternating calls over ${tenants} tenants, ${mode === 'cold' ? 'cache cleared' : 'tenant invalidated'} before each resolve${cpuNote}`,
     numbers: { subjectP99Ms: p99r, baselineP99Ms: p99b, limitMs: limit },
@@ -116,7 +123,7 @@ export async function run({ quick = false, databaseUrl = process.env.DATABASE_UR
         value: 'skipped',
         baseline: '—',
         ratio: '—',
-        target: `p99 ≤ read p99 + ${ALLOWANCE_MS} ms`,
+        target: TARGET,
         pass: null,
         note: 'DATABASE_URL not set (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)',
         numbers: {},
