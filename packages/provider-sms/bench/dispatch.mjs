@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { openDispatchBench } from './bench-db.mjs';
 import { cipherOptions, TO, tenantConfig } from './fixtures.mjs';
-import { figure, loadPackage, loadTesting, median, num, percentile, times } from './harness.mjs';
+import { boundedLoop, figure, loadPackage, loadTesting, median, num, percentile, times } from './harness.mjs';
 
 const BODY = 'Your code is 4821';
 const MIN_PAIRS = 500;
@@ -49,12 +49,11 @@ export async function run({ quick = false } = {}) {
     send.length = 0;
     dispatch.length = 0;
     // At most N pairs, and no more than STOP_AFTER_S once MIN_PAIRS are in (a loaded database slows every pair).
-    const stopAt = performance.now() + STOP_AFTER_S * 1000;
-    let pairs = 0;
-    while (pairs < N && (pairs < (quick ? N : MIN_PAIRS) || performance.now() < stopAt)) {
+    const bounds = { max: N, min: quick ? N : MIN_PAIRS, seconds: STOP_AFTER_S };
+    const pairs = await boundedLoop(bounds, async (i) => {
       await pair();
-      if (pairs++ % 200 === 0) emu.reset();
-    }
+      if (i % 200 === 0) emu.reset();
+    });
     const p50 = median(dispatch) - median(send);
     const p99 = percentile(dispatch, 99) - percentile(send, 99);
     const onPostgres = Boolean(process.env.DATABASE_URL);
