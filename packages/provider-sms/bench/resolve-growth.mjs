@@ -3,7 +3,8 @@
 // cold resolves alternate between the two (same connection pool), so both see the same load.
 import { benchSchema } from './bench-db.mjs';
 import { cipherOptions, tenantId } from './fixtures.mjs';
-import { figure, loadPackage, median, num, percentile, times } from './harness.mjs';
+import { dropSchemas, growthFigure } from './growth.mjs';
+import { figure, loadPackage, num } from './harness.mjs';
 import { benchResolver, seedTenants, timedResolve } from './resolve-db.mjs';
 
 /** Seconds this figure may take in its run (run.mjs prints its time beside it). */
@@ -54,32 +55,20 @@ export async function run({ quick = false, databaseUrl = process.env.DATABASE_UR
         if (i >= 0) lat[name].push(ms);
       }
     }
-    const p99 = { small: percentile(lat.small, 99), big: percentile(lat.big, 99) };
-    const p50 = { small: median(lat.small), big: median(lat.big) };
-    const ratio = p99.big / p99.small;
     const big = sizes.big.toLocaleString('en');
     return [
-      figure({
+      growthFigure({
         id: 'resolve-growth',
         figure: `uncached \`resolve()\` p99 (cold), ${big} tenant rows vs ${sizes.small}, PostgreSQL`,
-        value: `p99 ${num(p99.big)} ms (p50 ${num(p50.big)})`,
-        baseline: `${sizes.small} rows: p99 ${num(p99.small)} ms (p50 ${num(p50.small)})`,
-        ratio: `${times(ratio)} (p50 ${times(p50.big / p50.small)})`,
-        target: `≤ ${TARGET}×`,
-        pass: quick ? null : ratio <= TARGET,
-        note: `${calls} cold resolves in each, alternating; bulk load of ${big} rows (encrypted for their tenants) took ${num(loadMs.big / 1000)} s${quick ? '; quick run: no verdict' : ''}`,
-        numbers: {
-          bigP99Ms: p99.big,
-          smallP99Ms: p99.small,
-          bigP50Ms: p50.big,
-          smallP50Ms: p50.small,
-          ratio,
-        },
+        lat,
+        labels: { small: `${sizes.small} rows` },
+        limit: TARGET,
+        quick,
+        note: `${calls} cold resolves in each, alternating; bulk load of ${big} rows (encrypted for their tenants) took ${num(loadMs.big / 1000)} s`,
       }),
     ];
   } finally {
-    for (const s of Object.values(schemas))
-      await opened.db.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => {});
+    await dropSchemas(opened.db, Object.values(schemas));
     await opened.close();
   }
 }
