@@ -26,7 +26,7 @@ export const benchSchema = () => `sms_bench_${randomBytes(4).toString('hex')}`;
  * The dispatch benches' setup: a Twilio emulator, the bench database with a fresh migrated schema, a sender and a
  * dispatcher over one tenant's TwilioProvider; `counted` holds the number of the ledger's statements
  * (round trips) and their total wall time (pool wait included).
- * `close()` drops the schema and stops everything.
+ * `db` and `schema` are the bench's own (for baseline statements); `close()` drops the schema and stops everything.
  */
 export async function openDispatchBench(m, startTwilioEmulator, { max, cipherOptions, tenantConfig }) {
   const emu = await startTwilioEmulator({ statusCallbacks: false });
@@ -57,9 +57,19 @@ export async function openDispatchBench(m, startTwilioEmulator, { max, cipherOpt
     };
     const ledger = m.createSmsLedger({ db: ledgerDb, cipher: m.createConfigCipher(cipherOptions()), schema });
     const dispatcher = m.createSmsDispatcher({ sender, ledger, resolver });
-    return { emu, kind, sender, dispatcher, counted, close: closeAll };
+    return { emu, kind, db, schema, sender, dispatcher, counted, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * A one-row autocommit INSERT into a table of its own in `schema` — one round trip and one commit, the unit the ledger's
+ * statements each cost. Resolves `commit()`, which runs one.
+ */
+export async function commitProbe(db, schema) {
+  await db.query(`CREATE TABLE "${schema}".commit_probe (id bigint PRIMARY KEY)`);
+  let n = 0;
+  return { commit: () => db.query(`INSERT INTO "${schema}".commit_probe (id) VALUES ($1)`, [n++]) };
 }
