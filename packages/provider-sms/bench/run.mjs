@@ -114,9 +114,11 @@ async function main(argv) {
   if (write) {
     // bench/analysis.md: the causes of misses found by profiling, kept beside the numbers of the default run.
     const analysis = fileURLToPath(new URL('./analysis.md', import.meta.url));
-    const extra = !growth && existsSync(analysis) ? `\n${readFileSync(analysis, 'utf8')}` : '';
-    const name = growth ? 'bench-growth' : 'bench';
-    const title = growth ? '`pnpm bench-growth` (`pnpm bench --growth`): cost growth' : '`pnpm bench`';
+    // Growth figures alone (--growth, or --only naming growth figures only) go to their own section.
+    const growthOnly = (only ?? Object.keys(FIGURES)).every((id) => id in GROWTH_FIGURES);
+    const extra = !growthOnly && existsSync(analysis) ? `\n${readFileSync(analysis, 'utf8')}` : '';
+    const name = growthOnly ? 'bench-growth' : 'bench';
+    const title = growthOnly ? '`pnpm bench-growth` (`pnpm bench --growth`): cost growth' : '`pnpm bench`';
     writeSection(out, name, sectionBody(rows, machine(), { seconds, timings, title, extra }));
     console.log(`wrote the section "${name}" of ${out}`);
   }
