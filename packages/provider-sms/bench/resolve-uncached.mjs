@@ -10,10 +10,10 @@ import { benchResolver, seedTenants, timed, timedResolve } from './resolve-db.mj
 export const budgetSeconds = 15;
 
 /**
- * The limit over the read's p99 (analysis.md): FACTOR × read p99 + ALLOWANCE_MS. The allowance covers the resolver's CPU
- * part (≈ 0.03–0.05 ms at p50, ≈ 0.1–0.2 ms at p99 when timed alone, printed in the note); the factor covers the tail
- * a call that runs longer and allocates more picks up on a shared machine (preemption, scavenges), which grows with
- * the machine's noise as the read's own p99 does.
+ * The limit over the read's p99 (analysis.md): FACTOR × read p99 + ALLOWANCE_MS. The allowance covers the resolver's
+ * CPU part (≈ 0.03–0.05 ms at p50, ≈ 0.1–0.2 ms at p99 timed alone on a calm machine; printed in the note); the
+ * factor covers the tail that a call which runs longer and allocates more picks up on a shared machine (preemption,
+ * scavenges): it grows with the machine's noise, as the read's own p99 does.
  */
 const FACTOR = 1.5;
 const ALLOWANCE_MS = 0.5;
