@@ -330,9 +330,10 @@ export function createSmsProviderResolver(options: SmsProviderResolverOptions): 
 
   return {
     async resolve(tenantId) {
-      assertTenantId(tenantId);
+      // Only checked ids are ever cached, so a hit needs no check; anything else is checked before it is read.
       const entry = cache.get(tenantId);
       if (entry?.result && now() < entry.expiresAt) return entry.result;
+      assertTenantId(tenantId);
       let flight = inflight.get(tenantId);
       if (!flight) {
         flight = load(tenantId);
