@@ -9,10 +9,10 @@ export class BoundedLru<K, V> {
 
   /** The value of `key`, marking it recently used. */
   get(key: K): V | undefined {
-    const v = this.#map.get(key);
-    if (v === undefined && !this.#map.has(key)) return undefined;
+    if (!this.#map.has(key)) return undefined;
+    const v = this.#map.get(key) as V;
     this.#map.delete(key);
-    this.#map.set(key, v as V);
+    this.#map.set(key, v);
     return v;
   }
 
