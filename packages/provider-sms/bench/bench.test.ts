@@ -139,11 +139,15 @@ describe('the bench section of BENCHMARKS.md', () => {
     expect(cleaned).toMatch(/^# Benchmarks/);
     expect(cleaned).toContain('<!-- BEGIN loadtest:');
     writeFileSync(file, withLoadtest);
+    // The growth section keeps the old text (it is not the old table's successor); the bench section replaces it.
+    writeSection(file, 'bench-growth', body('6 ms'));
+    expect(readFileSync(file, 'utf8')).toContain('| old | table |');
     writeSection(file, 'bench', body('5 ms'));
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain('| old | table |');
     expect(block(text, 'loadtest')).toBe(block(loadtest, 'loadtest'));
     expect(text).toContain('| a figure | 5 ms |');
+    expect(text).toContain('| a figure | 6 ms |');
     // A hand-written file without the legacy line is kept as it is.
     expect(withoutLegacyBench('# Mine\n\nprose\n')).toBe('# Mine\n\nprose\n');
   });

@@ -88,9 +88,12 @@ export function withoutLegacyBench(text) {
   return `${fresh.slice(0, fresh.indexOf('<!-- BEGIN '))}${text.slice(first)}`;
 }
 
-/** Rewrites the section `name` of `file` with `body`; every other section of the file stays byte for byte. */
+/**
+ * Rewrites the section `name` of `file` with `body`; every other section of the file stays byte for byte. Writing
+ * `bench`, the successor of the unmarked file of earlier runs, also drops that file's content.
+ */
 export function writeSection(file, name, body) {
-  if (existsSync(file)) {
+  if (name === 'bench' && existsSync(file)) {
     const text = readFileSync(file, 'utf8');
     const cleaned = withoutLegacyBench(text);
     if (cleaned !== text) writeFileSync(file, cleaned);
