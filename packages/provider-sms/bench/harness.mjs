@@ -183,3 +183,17 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function figure(f) {
   return { note: '', command: commandFor(f.id), ...f };
 }
+
+/**
+ * Calls `await step(i)` for i = 0, 1, … up to `max` times, stopping early after `seconds` once `min` calls are in (a
+ * loaded machine then costs the run at most `seconds`, not `max` slow calls). Resolves the number of calls made.
+ */
+export async function boundedLoop({ max, min = max, seconds = Infinity }, step) {
+  const stopAt = performance.now() + seconds * 1000;
+  let i = 0;
+  while (i < max && (i < min || performance.now() < stopAt)) await step(i++);
+  return i;
+}
+
+/** "+0.12" / "−0.05": a signed difference. */
+export const signed = (d) => `${d < 0 ? '−' : '+'}${num(Math.abs(d))}`;

@@ -1,5 +1,6 @@
 // Runs inside `node --expose-gc` (started by heap.mjs): heap of a resolver holding N tenants vs an empty one.
-// argv: <twilio emulator url> <accountSid> <authToken> <tenants>. Prints 'R' + one JSON line of MB figures.
+// argv: <twilio emulator url> <accountSid> <authToken> <tenants> [resolve-only]. Prints 'R' + one JSON line of MB
+// figures. With `resolve-only` (heap-growth.mjs) it sends nothing (no emulator needed): heap empty, at N/2 and at N tenants.
 import {
   cipherOptions,
   generatedStore,
@@ -10,7 +11,8 @@ import {
 } from './fixtures.mjs';
 import { loadPackage } from './harness.mjs';
 
-const [url, accountSid, authToken, n] = process.argv.slice(2);
+const [url, accountSid, authToken, n, mode] = process.argv.slice(2);
+const resolveOnly = mode === 'resolve-only';
 const N = Number(n);
 if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc');
 
@@ -53,9 +55,23 @@ async function pass(from, to, send) {
 }
 
 // Code (the lazily imported TwilioProvider, twilio SDK, phone metadata) is loaded before the empty baseline.
-await pass(N * 10, N * 10 + 1, true);
+await pass(N * 10, N * 10 + 1, !resolveOnly);
+// resolve-only: 2 000 more tenants first, so the resolve path's optimized code exists before the empty baseline
+// (otherwise it lands inside a small N's measured half).
+if (resolveOnly) await pass(N * 10 + 1, N * 10 + 2_001, false);
 resolver.clear();
 const empty = await heapMb();
+if (resolveOnly) {
+  // Half, then all: the second half's growth is the marginal cost of a tenant (code optimized while the first half
+  // resolved, and other one-time costs, land in the first half).
+  await pass(0, N >> 1, false);
+  const half = await heapMb();
+  await pass(N >> 1, N, false);
+  const resolved = await heapMb();
+  if (resolver.size !== N) throw new Error(`resolver holds ${resolver.size} tenants, expected ${N}`);
+  process.stdout.write(`R${JSON.stringify({ empty, half, resolved })}\n`);
+  process.exit(0);
+}
 await pass(0, N, false);
 const resolved = await heapMb();
 await pass(N, 2 * N, false); // LRU full: every new tenant evicts one

@@ -24,6 +24,9 @@ const ESM = [
 const CJS = ['-e', `require(${JSON.stringify(distPath('index.cjs'))});process.stdout.write('R');`];
 const BASE = ['-e', `process.stdout.write('R');`];
 
+/** Seconds this figure may take in its run (run.mjs prints its time beside it). */
+export const budgetSeconds = 10;
+
 export async function run({ quick = false } = {}) {
   const rounds = quick ? 2 : 30;
   const s = await interleave(

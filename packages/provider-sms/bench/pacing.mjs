@@ -47,6 +47,9 @@ function maxInWindow(times, ms) {
   return best;
 }
 
+/** Seconds this figure may take in its run (run.mjs prints its time beside it). */
+export const budgetSeconds = 15;
+
 export async function run({ quick = false } = {}) {
   const base = {
     id: 'pacing',

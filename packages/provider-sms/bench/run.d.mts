@@ -13,11 +13,19 @@ export interface Figure {
 }
 export declare const FIGURES: Record<
   string,
-  () => Promise<{ run(opts?: { quick?: boolean }): Promise<Figure[]> }>
+  () => Promise<{ run(opts?: { quick?: boolean }): Promise<Figure[]>; budgetSeconds?: number }>
 >;
 export declare const GROWTH_FIGURES: typeof FIGURES;
+export interface FigureTiming {
+  id: string;
+  seconds: number;
+  budget: number;
+}
+export declare const DEFAULT_BUDGET_SECONDS: number;
+export declare const TOTAL_BUDGET_SECONDS: number;
+export declare function budgetOf(id: string): Promise<number>;
 export declare function runFigures(
   ids?: string[],
-  opts?: { quick?: boolean; log?: (line: string) => void; keepGoing?: boolean },
+  opts?: { quick?: boolean; log?: (line: string) => void; keepGoing?: boolean; timings?: FigureTiming[] },
 ): Promise<Figure[]>;
 export declare function markdownTable(rows: Figure[]): string;

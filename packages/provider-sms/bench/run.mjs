@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-// `pnpm bench`: runs every figure of issue 8 against the built package, prints the table and writes
-// BENCHMARKS.md at the repository root. Options: --only <id>[,<id>] (no BENCHMARKS.md unless --write),
-// --quick (one short iteration of each, what the smoke test runs), --out <file>, --growth (adds GROWTH_FIGURES:
-// minutes of bulk loading on PostgreSQL, so not in the default run).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+// `pnpm bench`: runs every figure against the built package, prints the table and writes its own marked section
+// `bench` of BENCHMARKS.md at the repository root (report.mjs; other tools' sections are kept). Options:
+// --only <id>[,<id>] (no BENCHMARKS.md unless --write), --quick (one short iteration of each, what the smoke test
+// runs), --out <file>, --growth (only GROWTH_FIGURES, bulk loads on PostgreSQL, into the section `bench-growth`).
+// Each figure module may export `budgetSeconds` (its share of the default run's 3 minutes; DEFAULT_BUDGET_SECONDS
+// otherwise): the run prints every figure's time beside its budget.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { DIST_DIR, PKG_DIR } from './harness.mjs';
+import { PKG_DIR } from './harness.mjs';
+import { machine, markdownTable, sectionBody, timingLine, writeSection } from './report.mjs';
+
+export { machine, markdownTable };
 
 /** Every figure, in the order of the issue's table. */
 export const FIGURES = {
@@ -28,12 +32,29 @@ export const FIGURES = {
 /** Figures run only with `--growth` (or named by `--only`): they bulk-load a large table first. */
 export const GROWTH_FIGURES = {
   'ledger-growth': () => import('./ledger-growth.mjs'),
+  'resolve-growth': () => import('./resolve-growth.mjs'),
+  'heap-growth': () => import('./heap-growth.mjs'),
 };
 
-/** Runs the named figures (all by default) one after another; resolves the rows. */
+/** The time a figure module without `budgetSeconds` is allowed in the default run. */
+export const DEFAULT_BUDGET_SECONDS = 20;
+/** The default run's limit (issue 18): every figure of FIGURES, one after another. */
+export const TOTAL_BUDGET_SECONDS = 180;
+
+/** A figure's time budget in seconds: its module's `budgetSeconds`, else DEFAULT_BUDGET_SECONDS. */
+export async function budgetOf(id) {
+  const load = FIGURES[id] ?? GROWTH_FIGURES[id];
+  const mod = await load();
+  return typeof mod.budgetSeconds === 'number' ? mod.budgetSeconds : DEFAULT_BUDGET_SECONDS;
+}
+
+/**
+ * Runs the named figures (all by default) one after another; resolves the rows. `timings` (when given) receives
+ * `{ id, seconds, budget }` per figure.
+ */
 export async function runFigures(
   ids = Object.keys(FIGURES),
-  { quick = false, log = () => {}, keepGoing = false } = {},
+  { quick = false, log = () => {}, keepGoing = false, timings } = {},
 ) {
   const rows = [];
   for (const id of ids) {
@@ -63,62 +84,12 @@ export async function runFigures(
         numbers: {},
       });
     }
-    log(`  ${id} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const seconds = (performance.now() - t) / 1000;
+    const budget = await budgetOf(id);
+    timings?.push({ id, seconds, budget });
+    log(`  ${id} done in ${seconds.toFixed(1)} s (budget ${budget} s${seconds > budget ? ': OVER' : ''})`);
   }
   return rows;
-}
-
-const verdict = (p) => (p === true ? 'pass' : p === false ? '**MISS**' : 'skipped');
-const cell = (s) => String(s).replace(/\|/g, '\\|');
-
-/** The machine the figures were measured on. */
-export function machine() {
-  const cpus = os.cpus();
-  return {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGb: os.totalmem() / 2 ** 30,
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    load: os.loadavg(),
-  };
-}
-
-/** The results as a Markdown table. */
-export function markdownTable(rows) {
-  const head =
-    '| figure | value | baseline (same run) | ratio | target | result | command |\n|---|---|---|---|---|---|---|';
-  const body = rows.map(
-    (r) =>
-      `| ${cell(r.figure)} | ${cell(r.value)} | ${cell(r.baseline)} | ${cell(r.ratio)} | ${cell(r.target)} | ${verdict(r.pass)} | \`${r.command}\` |`,
-  );
-  return [head, ...body].join('\n');
-}
-
-/** The whole BENCHMARKS.md. */
-export function markdown(rows, m, { seconds, extra = '' } = {}) {
-  const notes = rows.filter((r) => r.note).map((r) => `- ${r.figure}: ${r.note}`);
-  return `# Benchmarks — @leadmetrics/provider-sms
-
-Written by \`pnpm bench\` (\`packages/provider-sms/bench/run.mjs\`); do not edit by hand. Every figure is
-measured against its baseline **in the same run** (baseline and subject interleaved, medians of paired
-ratios), because the machines are shared and noisy. Compare ratios, not absolute numbers.
-
-- date: ${new Date().toISOString()}
-- machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb.toFixed(1)} GB memory, ${m.platform}
-- load average at the end of the run: ${m.load.map((x) => x.toFixed(2)).join(', ')}
-- Node ${m.node}; build under test: \`${DIST_DIR.replace(`${join(PKG_DIR, '..', '..')}/`, '')}\`
-- total bench time: ${seconds.toFixed(0)} s
-
-${markdownTable(rows)}
-
-Reproduce everything with \`pnpm bench\` (builds first), or one figure with the command in its row after
-\`pnpm build\`. The PostgreSQL row needs \`DATABASE_URL\`.
-
-## Notes
-
-${notes.join('\n')}
-${extra}`;
 }
 
 async function main(argv) {
@@ -128,8 +99,7 @@ async function main(argv) {
   };
   const growth = argv.includes('--growth');
   const only =
-    arg('--only')?.split(',').filter(Boolean) ??
-    (growth ? [...Object.keys(FIGURES), ...Object.keys(GROWTH_FIGURES)] : undefined);
+    arg('--only')?.split(',').filter(Boolean) ?? (growth ? Object.keys(GROWTH_FIGURES) : undefined);
   const quick = argv.includes('--quick');
   const out = arg('--out') ?? join(PKG_DIR, '..', '..', 'BENCHMARKS.md');
   const write = argv.includes('--write') || (!arg('--only') && !quick);
@@ -138,15 +108,20 @@ async function main(argv) {
     `provider-sms bench — ${m.cpu}, ${m.cores} cores, Node ${m.node}, load ${m.load[0].toFixed(2)}`,
   );
   const t = performance.now();
-  const rows = await runFigures(only, { quick, keepGoing: true, log: (s) => console.log(s) });
+  const timings = [];
+  const rows = await runFigures(only, { quick, keepGoing: true, log: (s) => console.log(s), timings });
   const seconds = (performance.now() - t) / 1000;
-  console.log(`\n${markdownTable(rows)}\n`);
+  console.log(`\n${markdownTable(rows)}\n\ntime per figure: ${timingLine(timings)}`);
   if (write) {
-    // bench/analysis.md: the causes of misses found by profiling, kept beside the numbers.
+    // bench/analysis.md: the causes of misses found by profiling, kept beside the numbers of the default run.
     const analysis = fileURLToPath(new URL('./analysis.md', import.meta.url));
-    const extra = existsSync(analysis) ? `\n${readFileSync(analysis, 'utf8')}` : '';
-    writeFileSync(out, markdown(rows, machine(), { seconds, extra }));
-    console.log(`wrote ${out}`);
+    // Growth figures alone (--growth, or --only naming growth figures only) go to their own section.
+    const growthOnly = (only ?? Object.keys(FIGURES)).every((id) => id in GROWTH_FIGURES);
+    const extra = !growthOnly && existsSync(analysis) ? `\n${readFileSync(analysis, 'utf8')}` : '';
+    const name = growthOnly ? 'bench-growth' : 'bench';
+    const title = growthOnly ? '`pnpm bench-growth` (`pnpm bench --growth`): cost growth' : '`pnpm bench`';
+    writeSection(out, name, sectionBody(rows, machine(), { seconds, timings, title, extra }));
+    console.log(`wrote the section "${name}" of ${out}`);
   }
   const misses = rows.filter((r) => r.pass === false).length;
   console.log(`${rows.length} figures, ${misses} missed target(s), ${seconds.toFixed(0)} s`);
