@@ -80,8 +80,9 @@ export function startWorkerChaos(pool, intervalMs, random = Math.random) {
 }
 
 /**
- * Injects `FAULT_ROTATION` in turn on both providers every `intervalMs`; counts what it injected by name.
- * @param {(provider: 'twilio' | 'msg91', fault: object) => Promise<unknown>} inject
+ * Injects `FAULT_ROTATION` in turn on both providers every `intervalMs`; counts what was injected by name (`inject`
+ * resolves false when it queued nothing).
+ * @param {(provider: 'twilio' | 'msg91', fault: object) => Promise<boolean>} inject
  * @param {number} intervalMs
  */
 export function startFaultInjection(inject, intervalMs) {
@@ -89,8 +90,8 @@ export function startFaultInjection(inject, intervalMs) {
   const injected = {};
   const timer = every(intervalMs, async (n) => {
     const f = /** @type {(typeof FAULT_ROTATION)[number]} */ (FAULT_ROTATION[n % FAULT_ROTATION.length]);
-    await Promise.all([inject('twilio', f.fault), inject('msg91', f.fault)]);
-    injected[f.name] = (injected[f.name] ?? 0) + 2;
+    const done = await Promise.all([inject('twilio', f.fault), inject('msg91', f.fault)]);
+    injected[f.name] = (injected[f.name] ?? 0) + done.filter(Boolean).length;
   });
   return { injected, stop: () => timer.stop() };
 }

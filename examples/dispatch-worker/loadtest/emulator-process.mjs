@@ -54,9 +54,12 @@ export async function startEmulatorProcess(options, log = (line) => process.stde
   const endpoints = await call('start', options);
   return {
     ...endpoints,
-    /** Queues a fault on one emulator (`@leadmetrics/provider-sms/testing`'s `EmulatorFault`). */
+    /**
+     * Queues a fault on one emulator (`@leadmetrics/provider-sms/testing`'s `EmulatorFault`); resolves false (nothing
+     * queued) when no request reached that emulator since the previous fault.
+     */
     inject: (/** @type {'twilio' | 'msg91'} */ provider, /** @type {object} */ fault) =>
-      call('inject', { provider, fault }),
+      /** @type {Promise<boolean>} */ (call('inject', { provider, fault })),
     /** Points MSG91's delivery reports at the webhook process. */
     setDlrUrl: (/** @type {string} */ url) => call('dlr-url', url),
     /** What both emulators recorded (after their pending callbacks and reports were posted). */
@@ -78,6 +81,8 @@ async function serve() {
   );
   /** @type {any} */
   let emu;
+  /** @type {Record<string, number>} */
+  const lastInject = { twilio: -1, msg91: -1 };
   /** @type {Record<string, (arg: any) => Promise<unknown> | unknown>} */
   const handlers = {
     async start(/** @type {EmulatorStartOptions} */ o) {
@@ -94,7 +99,15 @@ async function serve() {
         msg91: { url: proxies[1]?.url, authKey: msg91.authKey, templateId: msg91.templateId },
       };
     },
-    inject: ({ provider, fault }) => emu[provider].inject(fault),
+    // A fault is queued only when a request reached that emulator since the previous one: with little traffic
+    // (the tail of a run) faults would otherwise pile up and every later request, e.g. one row's lookups, would hit one.
+    inject({ provider, fault }) {
+      const seen = emu[provider].requests.length;
+      if (seen === lastInject[provider]) return false;
+      lastInject[provider] = seen;
+      emu[provider].inject(fault);
+      return true;
+    },
     'dlr-url': (url) => {
       emu.msg91.dlrUrl = url;
     },

@@ -63,9 +63,6 @@ export async function openLedgerView(o) {
   };
   return {
     rows,
-    /** One notification's row (state and attempts), or undefined. */
-    get: (/** @type {string} */ tenantId, /** @type {string} */ notificationId) =>
-      ledger.get(tenantId, notificationId),
     /**
      * Sweeps until every row is settled (see `isSettled`) or `deadlineMs` passes; resolves the number of sweeps.
      * @param {number} deadlineMs

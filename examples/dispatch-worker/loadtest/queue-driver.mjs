@@ -68,19 +68,37 @@ export async function openQueueDriver(o) {
       }
     },
     /**
-     * Drained: no job waiting or active, no re-enqueue under way, every delayed job `parked(data)` (a notification
-     * nothing can settle any more), and nothing planned for re-enqueue whose first job is still to complete.
-     * @param {(data: { tenantId: string, notificationId: string }) => Promise<boolean>} parked
+     * The queue's half of "drained" (the ledger's half is the caller's): no re-enqueue under way, no job waiting, every
+     * active or delayed job `parked` (its notification can no longer change), and every id still planned for
+     * re-enqueue parked too (its first job never completes).
+     * @param {(jobId: string) => boolean} parked
      */
     async drained(parked) {
       if (reenqueueError) throw reenqueueError;
-      const c = await producer.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
-      if (inFlight > 0 || (c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0) > 0)
-        return false;
-      const delayed = (c.delayed ?? 0) > 0 ? await producer.queue.getDelayed(0, -1) : [];
-      for (const job of delayed) if (!(await parked(job.data))) return false;
-      const delayedIds = new Set(delayed.map((j) => j.id));
-      return [...pending.keys()].every((id) => delayedIds.has(id));
+      if (inFlight > 0) return false;
+      const c = await producer.queue.getJobCounts('waiting', 'prioritized', 'paused');
+      if ((c.waiting ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0) > 0) return false;
+      const jobs = await producer.queue.getJobs(['active', 'delayed', 'waiting']);
+      return jobs.every((j) => parked(String(j.id))) && [...pending.keys()].every(parked);
+    },
+    /** The queue's job counts by state (waiting includes prioritized), and the re-enqueues still pending. */
+    async counts() {
+      const c = await producer.queue.getJobCounts(
+        'waiting',
+        'prioritized',
+        'active',
+        'delayed',
+        'completed',
+        'failed',
+      );
+      return {
+        waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+        active: c.active ?? 0,
+        delayed: c.delayed ?? 0,
+        completed: c.completed ?? 0,
+        failed: c.failed ?? 0,
+        reenqueuePending: pending.size,
+      };
     },
     /** Removes the queue's keys from Redis and closes the connections. */
     async close() {

@@ -17,7 +17,8 @@ const ROWS = [
   ['notSent', 'rows rejected or deferred (nothing at the provider)'],
   ['reconcileSweeps', 'reconcile sweeps after the drain'],
   ['throughputPerSec', 'accepted notifications per second, enqueue → drained'],
-  ['drainedMs', 'enqueue → drained'],
+  ['drainedMs', 'enqueue → drained (ms)'],
+  ['chaosMs', 'enqueue → end of chaos (the load phase, ms)'],
 ];
 
 /**

@@ -23,6 +23,7 @@ export async function runLoadtest(settings, ctx) {
   if (!settings.throughput) return { figures, series: [] };
   const series = [];
   for (const workers of SERIES_WORKERS) {
+    if (ctx.signal?.aborted) break;
     ctx.log(`[loadtest] throughput: ${workers} worker(s), no chaos`);
     const point = await runScenario({ ...settings, workers, chaos: false, reenqueueShare: 0 }, ctx);
     series.push(point);
@@ -55,7 +56,10 @@ export async function main(argv) {
     );
     return 2;
   }
+  const stop = new AbortController();
+  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.once(sig, () => stop.abort());
   const ctx = {
+    signal: stop.signal,
     databaseUrl,
     redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
     log: (/** @type {string} */ line) => process.stderr.write(`${line}\n`),

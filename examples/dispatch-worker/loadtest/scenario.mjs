@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { generateConfigKey } from '@leadmetrics/provider-sms';
+import { jobIdFor } from '../src/producer.mjs';
 import { startFaultInjection, startWorkerChaos } from './chaos.mjs';
 import { startEmulatorProcess } from './emulator-process.mjs';
 import { createFreshDatabase } from './fresh-database.mjs';
@@ -17,6 +18,11 @@ import { startWorkerPool } from './worker-pool.mjs';
 
 const WORKER = fileURLToPath(new URL('../src/worker.mjs', import.meta.url));
 const WEBHOOKS = fileURLToPath(new URL('../src/webhook-server-main.mjs', import.meta.url));
+/**
+ * The lease a reconciliation holds on a row (the library's default, also that of the dispatcher's own reconciler): a
+ * worker killed while it looked up a row leaves the row to others only after it, so the final sweeps wait past it.
+ */
+const RECONCILE_LEASE_MS = 60_000;
 /** Twilio accounts the emulator holds; the Twilio tenants share them round-robin. */
 const TWILIO_ACCOUNTS = 5;
 
@@ -36,7 +42,8 @@ export const WORKER_TIMINGS = Object.freeze({
 
 /**
  * @typedef {import('./args.mjs').LoadtestSettings} LoadtestSettings
- * @typedef {{ databaseUrl: string, redisUrl: string, log: (line: string) => void, drainTimeoutMs?: number }} RunContext
+ * @typedef {{ databaseUrl: string, redisUrl: string, log: (line: string) => void, drainTimeoutMs?: number,
+ *   signal?: AbortSignal }} RunContext
  */
 
 /**
@@ -129,20 +136,46 @@ export async function runScenario(s, ctx) {
       s.chaos && s.faultEveryMs > 0 ? startFaultInjection(emulators.inject, s.faultEveryMs) : undefined;
     const t0 = Date.now();
     await queue.enqueueAll(notifications);
-    const parked = async (/** @type {{ tenantId: string, notificationId: string }} */ d) => {
-      const row = await view.get(d.tenantId, d.notificationId);
-      return row !== undefined && isSettled(row) && row.state === 'unknown';
+    // The ledger's half of "drained": every notification has a row that can no longer change (accepted, rejected,
+    // or an MSG91 attempt left unknown); the parked ones are those unknown rows, whose jobs keep asking.
+    const ledgerSettled = async () => {
+      const rows = new Map((await view.rows()).map((r) => [jobIdFor(r.tenantId, r.notificationId), r]));
+      const parkedIds = new Set();
+      for (const n of notifications) {
+        const id = jobIdFor(n.tenantId, n.notificationId);
+        const row = rows.get(id);
+        if (!row || row.state === 'deferred' || !isSettled(row)) return undefined;
+        if (row.state === 'unknown') parkedIds.add(id);
+      }
+      return parkedIds;
     };
-    const enoughKills = () => !chaos || chaos.killed >= s.minKills;
+    // Chaos lasts the load phase: until no job waits any more (and the minimum kills happened); the drain after it
+    // is the recovery, which must end with every notification settled.
+    let chaosMs = 0;
+    const loadPhaseOver = async () =>
+      (!chaos || chaos.killed >= s.minKills) && (await queue.counts()).waiting === 0;
     const drainedIn = await waitFor(
-      async () => enoughKills() && (await queue.drained(parked)),
-      ctx.drainTimeoutMs ?? 600_000,
+      async () => {
+        if (!chaosMs && (await loadPhaseOver())) {
+          await chaos?.stop();
+          await faults?.stop();
+          chaosMs = Date.now() - t0;
+        }
+        const parkedIds = chaosMs > 0 ? await ledgerSettled() : undefined;
+        return parkedIds !== undefined && (await queue.drained((id) => parkedIds.has(id)));
+      },
+      ctx.drainTimeoutMs ?? (s.quick ? 140_000 : 600_000),
+      ctx.signal,
+      async () =>
+        ctx.log(
+          `[loadtest] ${Math.round((Date.now() - t0) / 1000)} s: ${JSON.stringify(await queue.counts())}`,
+        ),
     );
     const drainedMs = Date.now() - t0;
     await chaos?.stop();
     await faults?.stop();
     await pool.stop();
-    const reconcileSweeps = await view.sweepUntilSettled(30_000);
+    const reconcileSweeps = await view.sweepUntilSettled(RECONCILE_LEASE_MS + 15_000);
     const [rows, records] = await Promise.all([view.rows(), emulators.records()]);
     const messages = [
       ...records.twilio.map((m) => ({ provider: /** @type {const} */ ('twilio'), id: m.sid, body: m.body })),
@@ -174,6 +207,7 @@ export async function runScenario(s, ctx) {
       throughputPerSec: throughputPerSec(v.ledgerAccepted, drainedMs),
       drained: drainedIn,
       drainedMs,
+      chaosMs,
       handouts: jobs.handouts,
       stalled,
       failedJobs: queue.failedJobs,
@@ -226,14 +260,22 @@ function serviceEnv(o) {
 }
 
 /**
- * Polls `check` every 500 ms until it resolves true (→ true) or `timeoutMs` passes (→ false).
+ * Polls `check` every 500 ms until it resolves true (→ true), `timeoutMs` passes or `signal` aborts (→ false);
+ * calls `progress` every 10 s meanwhile.
  * @param {() => Promise<boolean>} check
  * @param {number} timeoutMs
+ * @param {AbortSignal | undefined} signal
+ * @param {() => Promise<void>} progress
  */
-async function waitFor(check, timeoutMs) {
+async function waitFor(check, timeoutMs, signal, progress) {
   const stopAt = Date.now() + timeoutMs;
-  while (Date.now() < stopAt) {
+  let nextProgress = Date.now() + 10_000;
+  while (Date.now() < stopAt && !signal?.aborted) {
     if (await check()) return true;
+    if (Date.now() >= nextProgress) {
+      nextProgress += 10_000;
+      await progress();
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   return false;
