@@ -1,0 +1,99 @@
+// @ts-check
+// Pure: what a BullMQ job does with a dispatch's outcome (README "Job outcomes"). No BullMQ import here; the
+// processor (job-processor.mjs) turns each decision into BullMQ's own mechanism.
+import { isSmsError } from '@leadmetrics/provider-sms/ledger';
+
+/** Shortest delay of a delayed or backed-off job (ms): a row that answers "now" is not polled in a hot loop. */
+export const MIN_RETRY_DELAY_MS = 250;
+/** Longest backoff (ms) of a deferred job, also the cap on a provider's Retry-After. */
+export const MAX_BACKOFF_MS = 60_000;
+/** First backoff (ms) of a deferred job; doubled per attempt. */
+export const BASE_BACKOFF_MS = 1_000;
+/** The name of the job option `backoff.type` the worker's backoff strategy answers. */
+export const BACKOFF_TYPE = 'sms-dispatch';
+
+/**
+ * Errors thrown before anything was claimed that no retry can fix: the job's own data is wrong.
+ * @type {ReadonlySet<string>}
+ */
+const BAD_JOB_CODES = new Set([
+  'invalid_config',
+  'invalid_message',
+  'invalid_recipient',
+  'invalid_template',
+  'idempotency_conflict',
+]);
+
+/**
+ * - `complete`: the job is done (accepted; `deduplicated` = no provider call this time).
+ * - `fail`: failed for good (`UnrecoverableError`): BullMQ does not retry it.
+ * - `delay`: back to the delayed set for `delayMs` (`moveToDelayed` + `DelayedError`): no attempt is used up, the
+ *   dispatcher decides on the next run (it reconciles first; nothing is re-sent blindly).
+ * - `retry`: the error is thrown: BullMQ retries it with the job's `attempts` and the backoff of `backoffDelayMs`.
+ * @typedef {{ kind: 'complete', deduplicated: boolean, provider: string, messageId: string }
+ *   | { kind: 'fail', state: string, code: string }
+ *   | { kind: 'delay', state: string, code: string, delayMs: number }
+ *   | { kind: 'retry', state: string, code: string }} JobOutcome
+ */
+
+/**
+ * Options of `jobOutcome`.
+ * @typedef {object} JobOutcomeOptions
+ * @property {number} unknownRecheckMs Longest wait before an `unknown` row is asked again while its settle deadline is
+ *   ahead (evidence may come early; absence cannot be proved before it).
+ * @property {number} settledRecheckMs The wait for an `unknown` row past its settle deadline: only late evidence or a
+ *   reconcile sweep can decide it now (a sweep that does promotes the job).
+ * @property {number} leaseMs The ledger lease: the wait for a claim whose holder gave no `retryAfterMs`.
+ */
+
+/**
+ * Maps a dispatch's result or error to what the job does; `settled.error` may be anything thrown.
+ * @param {{ result: import('@leadmetrics/provider-sms/ledger').SmsDispatchResult } | { error: unknown }} settled
+ * @param {JobOutcomeOptions} options
+ * @returns {JobOutcome}
+ */
+export function jobOutcome(settled, options) {
+  if ('result' in settled) {
+    const { result, deduplicated } = settled.result;
+    return { kind: 'complete', deduplicated, provider: result.provider, messageId: result.messageId };
+  }
+  const err = settled.error;
+  if (!isSmsError(err)) return { kind: 'retry', state: 'none', code: 'unexpected' };
+  const code = err.code;
+  const state = err.ledgerState ?? 'none';
+  if (code === 'idempotency_conflict') return { kind: 'fail', state, code };
+  switch (err.ledgerState) {
+    case 'rejected':
+      return { kind: 'fail', state, code };
+    case 'deferred':
+      return { kind: 'retry', state, code };
+    case 'unknown': {
+      const ahead = err.retryAfterMs !== undefined && err.retryAfterMs > 0; // the settle deadline is ahead
+      const wait = ahead
+        ? Math.min(err.retryAfterMs ?? 0, options.unknownRecheckMs)
+        : options.settledRecheckMs;
+      return { kind: 'delay', state, code, delayMs: atLeastMin(wait) };
+    }
+    case 'claimed':
+      return { kind: 'delay', state, code, delayMs: atLeastMin(err.retryAfterMs ?? options.leaseMs) };
+    default:
+      // Nothing was claimed: bad job data fails, anything else (database down, aborted) is retried with backoff.
+      return BAD_JOB_CODES.has(code) ? { kind: 'fail', state, code } : { kind: 'retry', state, code };
+  }
+}
+
+/**
+ * The backoff (ms) before retry number `attemptsMade + 1` of a `retry` outcome: the error's `retryAfterMs` (429
+ * Retry-After, a paced sender) when set, else exponential from 1 s with jitter; between 250 ms and 60 s.
+ * @param {number} attemptsMade @param {unknown} err @param {() => number} [random] @returns {number}
+ */
+export function backoffDelayMs(attemptsMade, err, random = Math.random) {
+  const after = isSmsError(err) ? err.retryAfterMs : undefined;
+  if (after !== undefined && after > 0) return Math.min(atLeastMin(after), MAX_BACKOFF_MS);
+  const ceiling = Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, attemptsMade - 1), MAX_BACKOFF_MS);
+  // "Equal jitter": half fixed, half random, so replicas retrying one outage spread out.
+  return atLeastMin(Math.round(ceiling / 2 + (random() * ceiling) / 2));
+}
+
+/** @param {number} ms @returns {number} */
+const atLeastMin = (ms) => Math.max(MIN_RETRY_DELAY_MS, Math.ceil(ms));

@@ -1,0 +1,59 @@
+// @ts-check
+// The BullMQ processor: one job = one `dispatcher.dispatch()`; its outcome (job-outcome.mjs) becomes BullMQ's
+// documented mechanism: a return value, `UnrecoverableError`, `moveToDelayed` + `DelayedError`, or a thrown error
+// that BullMQ retries with the job's `attempts` and the worker's backoff strategy.
+import { DelayedError, UnrecoverableError } from 'bullmq';
+import { jobOutcome } from './job-outcome.mjs';
+
+/**
+ * What a job carries (the producer's `enqueue` input).
+ * @typedef {{ tenantId: string, notificationId: string, message: import('@leadmetrics/provider-sms').SmsMessage }} SmsJobData
+ */
+
+/**
+ * Options of `createJobProcessor`.
+ * @typedef {object} JobProcessorOptions
+ * @property {Pick<import('@leadmetrics/provider-sms').SmsDispatcher, 'dispatch'>} dispatcher
+ * @property {import('./job-outcome.mjs').JobOutcomeOptions} outcome
+ * @property {AbortSignal} signal aborts in-flight dispatches (a drain that ran out of time)
+ * @property {import('./json-log.mjs').EmitEvent} emit
+ */
+
+/**
+ * The processor function of the worker: logs `job` at each start and `job-done` with the outcome.
+ * @param {JobProcessorOptions} options
+ * @returns {(job: import('bullmq').Job<SmsJobData>, token?: string) => Promise<{ provider: string, messageId: string, deduplicated: boolean }>}
+ */
+export function createJobProcessor({ dispatcher, outcome, signal, emit }) {
+  return async (job, token) => {
+    const data = job.data ?? {};
+    const ids = { jobId: job.id, notificationId: data.notificationId };
+    emit('job', { ...ids, attempt: job.attemptsStarted });
+    /** @type {Parameters<typeof jobOutcome>[0]} */
+    let settled;
+    try {
+      const input = { tenantId: data.tenantId, notificationId: data.notificationId, message: data.message };
+      settled = { result: await dispatcher.dispatch(input, { signal }) };
+    } catch (error) {
+      settled = { error };
+    }
+    const o = jobOutcome(settled, outcome);
+    emit('job-done', { ...ids, outcome: o.kind, ...fieldsOf(o) });
+    if (o.kind === 'complete')
+      return { provider: o.provider, messageId: o.messageId, deduplicated: o.deduplicated };
+    const error = 'error' in settled ? settled.error : undefined;
+    const why = error instanceof Error ? error.message : 'the dispatch failed unexpectedly';
+    if (o.kind === 'fail') throw new UnrecoverableError(`${o.code} (${o.state}): ${why}`);
+    if (o.kind === 'delay') {
+      await job.moveToDelayed(Date.now() + o.delayMs, token);
+      throw new DelayedError(`${o.code} (${o.state}): asked again in ${o.delayMs} ms`);
+    }
+    throw error instanceof Error ? error : new Error(why);
+  };
+}
+
+/** @param {import('./job-outcome.mjs').JobOutcome} o @returns {Record<string, unknown>} */
+function fieldsOf(o) {
+  if (o.kind === 'complete') return { state: 'accepted', provider: o.provider, deduplicated: o.deduplicated };
+  return { state: o.state, code: o.code, ...(o.kind === 'delay' ? { delayMs: o.delayMs } : {}) };
+}

@@ -1,0 +1,36 @@
+// @ts-check
+// One JSON line per event on a stream (stderr in the entries; stdout stays empty), and the library's Logger on top.
+import { redactSecrets } from '@leadmetrics/provider-sms';
+
+/**
+ * Writes events: `emit('job', { jobId })` → `{"event":"job","jobId":…}`.
+ * @typedef {(event: string, fields?: Record<string, unknown>) => void} EmitEvent
+ */
+
+/**
+ * An event writer on `stream` (secrets redacted, one line each).
+ * @param {{ write(chunk: string): unknown }} stream @returns {EmitEvent}
+ */
+export function jsonLines(stream) {
+  return (event, fields = {}) => {
+    stream.write(`${redactSecrets(JSON.stringify({ event, ...fields }))}\n`);
+  };
+}
+
+/**
+ * The library's `Logger` as `{"event":"log","level":…}` lines: warnings and errors always, info/debug when `verbose`.
+ * @param {EmitEvent} emit @param {boolean} [verbose] @returns {import('@leadmetrics/provider-sms').Logger}
+ */
+export function libraryLogger(emit, verbose = false) {
+  /** @param {string} level */
+  const write =
+    (level) => (/** @type {Record<string, unknown>} */ fields, /** @type {string | undefined} */ msg) =>
+      emit('log', { level, msg, ...fields });
+  const quiet = () => undefined;
+  return {
+    debug: verbose ? write('debug') : quiet,
+    info: verbose ? write('info') : quiet,
+    warn: write('warn'),
+    error: write('error'),
+  };
+}
