@@ -2,11 +2,13 @@
 // `pnpm loadtest`: the chaos load test of the dispatch worker (README.md beside this file). The table (or, with
 // --json, exactly one JSON line) goes to stdout, everything else to stderr; exit 1 when a zero is not zero.
 import { fileURLToPath } from 'node:url';
-import { writeBenchmarksSection } from '../../../scripts/benchmarks-md.mjs';
 import { parseArgs, USAGE, UsageError } from './args.mjs';
 import { loadtestSection } from './benchmarks-section.mjs';
 import { formatJsonLine, formatTable, verdict } from './report.mjs';
 import { runScenario } from './scenario.mjs';
+
+/** The repository's BENCHMARKS.md writer (scripts/benchmarks-md.mjs: it rewrites only the section it is given). */
+const BENCHMARKS_MD = new URL('../../../scripts/benchmarks-md.mjs', import.meta.url).href;
 
 /** Worker counts of the throughput series of a full run. */
 export const SERIES_WORKERS = [1, 2, 4];
@@ -78,7 +80,9 @@ export async function main(argv) {
   if (settings.write && series.length > 0) {
     const command = `pnpm loadtest ${argv.filter((a) => a !== '--json').join(' ')}`.trim();
     const date = new Date().toISOString().slice(0, 10);
-    writeBenchmarksSection('loadtest', loadtestSection({ command, date, series, chaos: figures }));
+    /** @type {{ writeBenchmarksSection(name: string, body: string): void }} */
+    const md = await import(BENCHMARKS_MD);
+    md.writeBenchmarksSection('loadtest', loadtestSection({ command, date, series, chaos: figures }));
     ctx.log('[loadtest] wrote the loadtest section of BENCHMARKS.md');
   }
   const seriesOk = series.every((p) => p.pass);

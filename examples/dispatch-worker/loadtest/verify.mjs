@@ -9,7 +9,7 @@
  * @typedef {{ provider: 'twilio' | 'msg91', id: string, body: string }} ProviderMessage
  * @typedef {{ duplicates: number, lost: number, unknownLeft: number, unresolvable: number, providerMessages: number,
  *   ledgerAccepted: number, ledgerRows: number, rejected: number, deferred: number, strayMessages: number,
- *   examples: Record<string, string[]> }} Verdict
+ *   examples: Record<'duplicates' | 'lost' | 'unknownLeft' | 'unresolvable', string[]> }} Verdict
  */
 
 const EXAMPLES = 5;
@@ -48,7 +48,7 @@ export function verifyRun({ notifications, rows, messages }) {
     else sent.set(k, [...(sent.get(k) ?? []), m]);
   }
   const rowOf = new Map(rows.map((r) => [key(r.tenantId, r.notificationId), r]));
-  /** @type {Record<string, string[]>} */
+  /** @type {Record<'duplicates' | 'lost' | 'unknownLeft' | 'unresolvable', string[]>} */
   const examples = { duplicates: [], lost: [], unknownLeft: [], unresolvable: [] };
   const counts = {
     duplicates: 0,
