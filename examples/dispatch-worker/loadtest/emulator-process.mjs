@@ -54,6 +54,8 @@ export async function startEmulatorProcess(options, log = (line) => process.stde
   const endpoints = await call('start', options);
   return {
     ...endpoints,
+    /** The emulator process's pid. */
+    pid: child.pid,
     /**
      * Queues a fault on one emulator (`@leadmetrics/provider-sms/testing`'s `EmulatorFault`); resolves false (nothing
      * queued) when no request reached that emulator since the previous fault.

@@ -78,6 +78,13 @@ export async function openLedgerView(o) {
         await new Promise((r) => setTimeout(r, 1_000));
       }
     },
+    /** The pids of the PostgreSQL backends serving the run's database (for their CPU time). */
+    async backendPids() {
+      const r = await database.db.query(
+        'SELECT pid FROM pg_stat_activity WHERE datname = current_database()',
+      );
+      return r.rows.map((row) => Number(row.pid));
+    },
     close: () => database.close(),
   };
 }

@@ -18,7 +18,7 @@ const ROWS = [
   ['reconcileSweeps', 'reconcile sweeps after the drain'],
   ['throughputPerSec', 'accepted notifications per second, enqueue → drained'],
   ['drainedMs', 'enqueue → drained (ms)'],
-  ['chaosMs', 'enqueue → end of chaos (the load phase, ms)'],
+  ['loadPhaseMs', 'enqueue → no job waiting (the load phase, chaos only then; ms)'],
 ];
 
 /**

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { generateConfigKey } from '@leadmetrics/provider-sms';
 import { jobIdFor } from '../src/producer.mjs';
 import { startFaultInjection, startWorkerChaos } from './chaos.mjs';
+import { cpuSince, cpuSnapshot } from './cpu-usage.mjs';
 import { startEmulatorProcess } from './emulator-process.mjs';
 import { createFreshDatabase } from './fresh-database.mjs';
 import { isSettled, openLedgerView } from './ledger-view.mjs';
@@ -134,6 +135,9 @@ export async function runScenario(s, ctx) {
     const chaos = s.chaos && s.killEveryMs > 0 ? startWorkerChaos(pool, s.killEveryMs) : undefined;
     const faults =
       s.chaos && s.faultEveryMs > 0 ? startFaultInjection(emulators.inject, s.faultEveryMs) : undefined;
+    const pids = async () => [...pool.pids(), webhooks.pid, emulators.pid, ...(await view.backendPids())];
+    const cpuBefore = cpuSnapshot(await pids());
+    const runnerBefore = process.cpuUsage();
     const t0 = Date.now();
     await queue.enqueueAll(notifications);
     // The ledger's half of "drained": every notification has a row that can no longer change (accepted, rejected,
@@ -147,17 +151,17 @@ export async function runScenario(s, ctx) {
     };
     // Chaos lasts the load phase: until no job waits any more (and the minimum kills happened); the drain after it
     // is the recovery, which must end with every notification settled.
-    let chaosMs = 0;
+    let loadPhaseMs = 0;
     const loadPhaseOver = async () =>
       (!chaos || chaos.killed >= s.minKills) && (await queue.counts()).waiting === 0;
     const drainedIn = await waitFor(
       async () => {
-        if (!chaosMs && (await loadPhaseOver())) {
+        if (!loadPhaseMs && (await loadPhaseOver())) {
           await chaos?.stop();
           await faults?.stop();
-          chaosMs = Date.now() - t0;
+          loadPhaseMs = Date.now() - t0;
         }
-        return chaosMs > 0 && (await queue.drained()) && (await ledgerSettled());
+        return loadPhaseMs > 0 && (await queue.drained()) && (await ledgerSettled());
       },
       ctx.drainTimeoutMs ?? (s.quick ? 140_000 : 600_000),
       ctx.signal,
@@ -167,6 +171,10 @@ export async function runScenario(s, ctx) {
         ),
     );
     const drainedMs = Date.now() - t0;
+    const runner = process.cpuUsage(runnerBefore) ?? { user: 0, system: 0 };
+    // Every process of the run (workers, webhook, emulators, this one) and the database's backends; without chaos
+    // they are the same processes from start to end.
+    const cpuMs = cpuSince(cpuBefore, await pids()) + (runner.user + runner.system) / 1000;
     await chaos?.stop();
     await faults?.stop();
     await pool.stop();
@@ -202,7 +210,8 @@ export async function runScenario(s, ctx) {
       throughputPerSec: throughputPerSec(v.ledgerAccepted, drainedMs),
       drained: drainedIn,
       drainedMs,
-      chaosMs,
+      loadPhaseMs,
+      cpuMsPerAccepted: s.chaos ? undefined : Math.round((cpuMs / Math.max(1, v.ledgerAccepted)) * 10) / 10,
       handouts: jobs.handouts,
       stalled,
       failedJobs: queue.failedJobs,

@@ -30,6 +30,8 @@ export async function startWorkerPool(o) {
   };
   await Promise.all(Array.from({ length: o.size }, (_, i) => spawnAt(i)));
   return {
+    /** The pids of the running workers. */
+    pids: () => slots.map((p) => p?.pid),
     /** Slots whose worker is running. */
     alive: () => slots.flatMap((p, i) => (p ? [i] : [])),
     /** SIGKILLs the worker in slot `i`, waits for its exit, starts a new one there and waits until it is ready. */
