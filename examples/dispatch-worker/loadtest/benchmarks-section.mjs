@@ -2,7 +2,7 @@
 
 /**
  * @typedef {{ workers: number, throughputPerSec: number, drainedMs: number, ledgerAccepted: number,
- *   notifications: number }} SeriesPoint
+ *   notifications: number, cpuMsPerAccepted?: number, loadAverage?: number }} SeriesPoint
  */
 
 /**
@@ -12,17 +12,30 @@
 const ratio = (a, b) => (a > 0 ? `${(b / a).toFixed(2)}×` : 'n/a');
 
 /**
+ * Why 4 workers fell short of 3× one worker, from the measured CPU cost: the rate `cores` fully busy could carry at
+ * the 4-worker point's CPU ms per notification, against what was reached (with the machine's load average).
+ * @param {SeriesPoint | undefined} four
+ * @param {number} cores
+ */
+export function limitSentence(four, cores) {
+  if (!four?.cpuMsPerAccepted) return '';
+  const capacity = Math.round((cores * 1000) / four.cpuMsPerAccepted);
+  return `Measured limit: the cores, not the provider latency. With 4 workers every process of the run (workers, webhook, emulators, runner, PostgreSQL backends) spent ${four.cpuMsPerAccepted} ms CPU per accepted notification, so the machine's ${cores} cores, all busy for this run alone, would carry about ${capacity}/s; it reached ${four.throughputPerSec}/s while the machine's 1-minute load average was ${four.loadAverage ?? 'n/a'} (other work shares the cores). One worker is bound by latency × concurrency instead (its jobs in flight wait on the 150 ms provider round trip and the ledger's writes).`;
+}
+
+/**
  * The markdown of the section: the command, the throughput series (ratios against one worker measured in the same
  * run) with the goal's verdict, and the chaos run's figures.
- * @param {{ command: string, date: string, series: SeriesPoint[], chaos: Record<string, any>, limit?: string }} o
+ * @param {{ command: string, date: string, series: SeriesPoint[], chaos: Record<string, any>, cores: number }} o
  */
-export function loadtestSection({ command, date, series, chaos, limit }) {
+export function loadtestSection({ command, date, series, chaos, cores }) {
   const base = series.find((p) => p.workers === 1)?.throughputPerSec ?? 0;
-  const four = series.find((p) => p.workers === 4)?.throughputPerSec ?? 0;
+  const fourPoint = series.find((p) => p.workers === 4);
+  const four = fourPoint?.throughputPerSec ?? 0;
   const met = base > 0 && four >= 3 * base;
   const rows = series.map(
     (p) =>
-      `| ${p.workers} | ${p.throughputPerSec} | ${ratio(base, p.throughputPerSec)} | ${p.ledgerAccepted}/${p.notifications} | ${(p.drainedMs / 1000).toFixed(1)} s |`,
+      `| ${p.workers} | ${p.throughputPerSec} | ${ratio(base, p.throughputPerSec)} | ${p.ledgerAccepted}/${p.notifications} | ${(p.drainedMs / 1000).toFixed(1)} s | ${p.cpuMsPerAccepted ?? 'n/a'} | ${p.loadAverage ?? 'n/a'} |`,
   );
   const c = chaos;
   return `## Load test: BullMQ dispatch workers under kill -9 (\`pnpm loadtest\`)
@@ -33,11 +46,11 @@ ${c.concurrency} jobs in flight per worker. Definitions: \`examples/dispatch-wor
 
 ### Throughput at the emulated latency, no chaos (same ${series[0]?.notifications ?? 0} notifications each)
 
-| workers | accepted/s | vs 1 worker | accepted | enqueue → drained |
-|---|---|---|---|---|
+| workers | accepted/s | vs 1 worker | accepted | enqueue → drained | CPU ms / accepted | load average |
+|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Goal: 4 workers ≥ 3× one worker — **${met ? 'met' : 'not met'}** (${ratio(base, four)}).${met || !limit ? '' : ` ${limit}`}
+Goal: 4 workers ≥ 3× one worker — **${met ? 'met' : 'not met'}** (${ratio(base, four)}).${met ? '' : ` ${limitSentence(fourPoint, cores)}`}
 
 ### Chaos: ${c.workers} workers, SIGKILL every few seconds, provider faults, re-enqueued ids
 

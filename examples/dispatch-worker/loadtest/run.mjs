@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `pnpm loadtest`: the chaos load test of the dispatch worker (README.md beside this file). The table (or, with
 // --json, exactly one JSON line) goes to stdout, everything else to stderr; exit 1 when a zero is not zero.
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, USAGE, UsageError } from './args.mjs';
 import { loadtestSection } from './benchmarks-section.mjs';
@@ -28,7 +29,7 @@ export async function runLoadtest(settings, ctx) {
     if (ctx.signal?.aborted) break;
     ctx.log(`[loadtest] throughput: ${workers} worker(s), no chaos`);
     const point = await runScenario({ ...settings, workers, chaos: false, reenqueueShare: 0 }, ctx);
-    series.push(point);
+    series.push({ ...point, loadAverage: Math.round((loadavg()[0] ?? 0) * 10) / 10 });
   }
   return { figures, series };
 }
@@ -71,6 +72,9 @@ export async function main(argv) {
     workers: p.workers,
     throughputPerSec: p.throughputPerSec,
     drainedMs: p.drainedMs,
+    cpuMsPerAccepted: p.cpuMsPerAccepted,
+    loadAverage: p.loadAverage,
+    pass: p.pass,
   }));
   const out = series.length > 0 ? { ...figures, throughput } : figures;
   process.stdout.write(settings.json ? formatJsonLine(out) : formatTable(out));
@@ -82,7 +86,10 @@ export async function main(argv) {
     const date = new Date().toISOString().slice(0, 10);
     /** @type {{ writeBenchmarksSection(name: string, body: string): void }} */
     const md = await import(BENCHMARKS_MD);
-    md.writeBenchmarksSection('loadtest', loadtestSection({ command, date, series, chaos: figures }));
+    md.writeBenchmarksSection(
+      'loadtest',
+      loadtestSection({ command, date, series, chaos: figures, cores: cpus().length }),
+    );
     ctx.log('[loadtest] wrote the loadtest section of BENCHMARKS.md');
   }
   const seriesOk = series.every((p) => p.pass);
