@@ -21,12 +21,14 @@ const TWILIO_ACCOUNTS = 5;
 
 /**
  * Timings handed to every worker: short, so that a killed worker's claims and jobs come back within seconds and an
- * unknown Twilio attempt can be proved absent soon (the emulator's lists are consistent at once).
+ * unknown Twilio attempt can be proved absent soon (the emulator's lists are consistent at once). The request
+ * timeout stays well above the 150 ms latency: on a loaded 2-core machine a round trip can take seconds, and each
+ * spurious timeout is an unknown outcome to reconcile.
  */
 export const WORKER_TIMINGS = Object.freeze({
-  SMS_REQUEST_TIMEOUT_MS: '2000',
+  SMS_REQUEST_TIMEOUT_MS: '5000',
   SMS_SETTLE_MS: '1000',
-  LEDGER_LEASE_MS: '5000',
+  LEDGER_LEASE_MS: '10000',
   UNKNOWN_RECHECK_MS: '1000',
   RECONCILE_INTERVAL_MS: '2000',
   BULLMQ_LOCK_DURATION_MS: '5000',
