@@ -13,14 +13,18 @@ const ratio = (a, b) => (a > 0 ? `${(b / a).toFixed(2)}×` : 'n/a');
 
 /**
  * Why 4 workers fell short of 3× one worker, from the measured CPU cost: the rate `cores` fully busy could carry at
- * the 4-worker point's CPU ms per notification, against what was reached (with the machine's load average).
+ * the 4-worker point's CPU ms per notification, against what was reached (with the machine's load average); and
+ * what one job took with one worker (its `concurrency` jobs in flight over its throughput).
  * @param {SeriesPoint | undefined} four
  * @param {number} cores
+ * @param {SeriesPoint | undefined} one
+ * @param {number} concurrency
  */
-export function limitSentence(four, cores) {
+export function limitSentence(four, cores, one, concurrency) {
   if (!four?.cpuMsPerAccepted) return '';
   const capacity = Math.round((cores * 1000) / four.cpuMsPerAccepted);
-  return `Measured limit: the cores, not the provider latency. With 4 workers every process of the run (workers, webhook, emulators, runner, PostgreSQL backends) spent ${four.cpuMsPerAccepted} ms CPU per accepted notification, so the machine's ${cores} cores, all busy for this run alone, would carry about ${capacity}/s; it reached ${four.throughputPerSec}/s while the machine's 1-minute load average was ${four.loadAverage ?? 'n/a'} (other work shares the cores). One worker is bound by latency × concurrency instead (its jobs in flight wait on the 150 ms provider round trip and the ledger's writes).`;
+  const perJob = one?.throughputPerSec ? Math.round((concurrency * 1000) / one.throughputPerSec) : undefined;
+  return `Measured limit: the cores, not the provider latency. With 4 workers every process of the run (workers, webhook, emulators, runner, PostgreSQL backends) spent ${four.cpuMsPerAccepted} ms CPU per accepted notification, so the machine's ${cores} cores, all busy for this run alone, would carry about ${capacity}/s; it reached ${four.throughputPerSec}/s while the machine's 1-minute load average was ${four.loadAverage ?? 'n/a'} (other work shares the cores).${perJob ? ` One worker is bound by its ${concurrency} jobs in flight: ${perJob} ms per job (the 150 ms round trip, the ledger's writes, and waiting for a core).` : ''}`;
 }
 
 /**
@@ -50,7 +54,16 @@ ${c.concurrency} jobs in flight per worker. Definitions: \`examples/dispatch-wor
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Goal: 4 workers ≥ 3× one worker — **${met ? 'met' : 'not met'}** (${ratio(base, four)}).${met ? '' : ` ${limitSentence(fourPoint, cores)}`}
+Goal: 4 workers ≥ 3× one worker — **${met ? 'met' : 'not met'}** (${ratio(base, four)}).${
+    met
+      ? ''
+      : ` ${limitSentence(
+          fourPoint,
+          cores,
+          series.find((p) => p.workers === 1),
+          c.concurrency,
+        )}`
+  }
 
 ### Chaos: ${c.workers} workers, SIGKILL every few seconds, provider faults, re-enqueued ids
 

@@ -56,7 +56,8 @@ describe('loadtestSection', () => {
       cores: 2,
     });
     expect(md).toContain('**not met** (1.50×)');
-    expect(md).toContain(limitSentence(point(4, 30), 2));
-    expect(limitSentence(point(4, 30), 2)).toContain('about 80/s');
+    expect(md).toContain(limitSentence(point(4, 30), 2, point(1, 20), 8));
+    expect(limitSentence(point(4, 30), 2, point(1, 20), 8)).toContain('about 80/s');
+    expect(limitSentence(point(4, 30), 2, point(1, 20), 8)).toContain('400 ms per job');
   });
 });
