@@ -16,6 +16,7 @@ import { createProducer } from './producer.mjs';
 import { type Fixture, startFixture } from './test-fixture.js';
 import {
   DATABASE_URL,
+  deleteKeys,
   obliterateQueue,
   REDIS_URL,
   skipWithoutServices,
@@ -218,6 +219,20 @@ describe.skipIf(skip)('dispatch worker end to end (Redis + PostgreSQL, live emul
       expect.objectContaining({ outcome: 'complete', deduplicated: false }),
     ]);
     expect(sentTwilio('proved absent, then sent')).toBe(1);
+  });
+
+  it('SMS_PACING=redis: one tenant number’s messages go out a slot apart (1 segment/s for a US long code)', async () => {
+    const keyPrefix = `${uniqueName('dw-pacing')}:`;
+    cleanups.push(() => deleteKeys(`${keyPrefix}*`));
+    const s = await stack({ pacing: { keyPrefix, maxQueueDelayMs: 10_000 } });
+    const jobs = await Promise.all(['p1', 'p2', 'p3'].map((id) => s.run(TW, id, `paced ${id}`)));
+    for (const job of jobs) expect(await job.getState()).toBe('completed');
+    const times = twilio.messages
+      .filter((m) => m.body.startsWith('paced '))
+      .map((m) => m.createdAt.getTime())
+      .sort((a, b) => a - b);
+    expect(times).toHaveLength(3);
+    expect((times[2] as number) - (times[0] as number)).toBeGreaterThanOrEqual(1_900);
   });
 
   it('the same notification id enqueued again after its job was removed → no second provider message', async () => {

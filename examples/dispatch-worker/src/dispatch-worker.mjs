@@ -24,6 +24,9 @@ import { openRedis } from './redis-connection.mjs';
  * @property {string} redisUrl
  * @property {string} queueName
  * @property {number} concurrency jobs in flight per process
+ * @property {number} [poolSize] PostgreSQL pool size (default min(20, concurrency + 2); the LISTEN has one more)
+ * @property {{ keyPrefix: string, maxQueueDelayMs: number }} [pacing] per-sender pacing (design §12) shared by every
+ *   worker through Redis; off without it
  * @property {number} requestTimeoutMs provider request timeout (part of each attempt's settle deadline)
  * @property {number} settleMs added to an attempt's start + timeout before "absent" is proved
  * @property {number} leaseMs ledger claim lease
@@ -56,15 +59,14 @@ import { openRedis } from './redis-connection.mjs';
 export async function createDispatchWorker(options) {
   const emit = options.emit ?? (() => undefined);
   const logger = libraryLogger(emit, options.verbose);
-  const { schema, cipher, leaseMs, settleMs, requestTimeoutMs } = options;
   const ldb = await openLedgerDatabase({
     databaseUrl: options.databaseUrl,
-    schema,
-    cipher,
-    leaseMs,
+    schema: options.schema,
+    cipher: options.cipher,
+    leaseMs: options.leaseMs,
     ...(options.workerName ? { owner: options.workerName } : {}),
     logger,
-    maxConnections: Math.min(50, options.concurrency + 4),
+    maxConnections: options.poolSize ?? Math.min(20, options.concurrency + 2),
   });
   /** @type {(() => Promise<unknown>)[]} */
   const opened = [() => ldb.close()];
@@ -72,46 +74,26 @@ export async function createDispatchWorker(options) {
     for (const close of opened.splice(0).reverse()) await close().catch(() => undefined);
   };
   try {
-    const { store, ledger } = ldb;
-    const resolver = createSmsProviderResolver({
-      store,
-      cipher,
-      platformDefault: options.platformDefault,
-      twilioOptions: { ...options.twilioOptions, logger },
-      ...(options.statusCallbackBaseUrl ? { statusCallbackBaseUrl: options.statusCallbackBaseUrl } : {}),
-      logger,
-    });
-    const changes = await ldb.listen(resolver);
-    opened.push(() => changes.close());
-    const sender = createSmsSender({ resolver, logger });
-    const dispatcher = createSmsDispatcher({ sender, ledger, resolver, settleMs, requestTimeoutMs, logger });
-    const reconciler = createSmsReconciler({ ledger, resolver, settleMs, logger });
-
+    const { dispatcher, reconciler } = await openDispatch(ldb, options, { logger, emit, opened });
     const connection = openRedis(options.redisUrl, { forWorker: true, emit });
     opened.push(() => connection.quit());
     const abort = new AbortController();
-    const processor = createJobProcessor({
-      dispatcher,
-      outcome: {
-        unknownRecheckMs: options.unknownRecheckMs,
-        settledRecheckMs: options.settledRecheckMs,
-        leaseMs,
-      },
-      signal: abort.signal,
-      emit,
-    });
-    const worker = new Worker(options.queueName, processor, {
+    const worker = startWorker(
+      options,
       connection,
-      ...(options.workerName ? { name: options.workerName } : {}),
-      concurrency: options.concurrency,
-      lockDuration: options.lockDurationMs,
-      stalledInterval: options.stalledIntervalMs,
-      maxStalledCount: options.maxStalledCount,
-      maxStartedAttempts: options.maxStartedAttempts,
-      settings: { backoffStrategy: (attemptsMade, _type, err) => backoffDelayMs(attemptsMade, err) },
-    });
-    worker.on('error', (err) => emit('worker-error', { message: err.message }));
-    worker.on('stalled', (jobId) => emit('stalled', { jobId }));
+      createJobProcessor({
+        dispatcher,
+        outcome: {
+          unknownRecheckMs: options.unknownRecheckMs,
+          settledRecheckMs: options.settledRecheckMs,
+          leaseMs: options.leaseMs,
+        },
+        signal: abort.signal,
+        emit,
+      }),
+      emit,
+    );
+    opened.push(() => worker.close());
     await worker.waitUntilReady();
     // A sweep that decides a row (accepted, or deferred = proved absent) wakes its delayed job: it completes or sends now.
     const queue = new Queue(options.queueName, { connection });
@@ -124,12 +106,13 @@ export async function createDispatchWorker(options) {
       onDecided: (o) => promoteDelayed(queue, jobIdFor(o.tenantId, o.notificationId)),
     });
 
+    /** @type {Promise<void> | undefined} */
     let closing;
     const drain = async () => {
       await sweeps.stop();
       const timer = setTimeout(() => abort.abort(new Error('drain timeout')), options.drainTimeoutMs);
       try {
-        await worker.close();
+        await worker.close(); // stops taking jobs, waits for the active ones
       } finally {
         clearTimeout(timer);
       }
@@ -137,7 +120,7 @@ export async function createDispatchWorker(options) {
     };
     return {
       worker,
-      ledger,
+      ledger: ldb.ledger,
       close() {
         closing ??= drain();
         return closing;
@@ -147,6 +130,54 @@ export async function createDispatchWorker(options) {
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * The library side: resolver (invalidated by LISTEN), sender (paced when asked), dispatcher and reconciler.
+ * @param {import('./ledger-database.mjs').LedgerDatabase} ldb @param {DispatchWorkerOptions} options
+ * @param {{ logger: import('@leadmetrics/provider-sms').Logger, emit: import('./json-log.mjs').EmitEvent,
+ *   opened: (() => Promise<unknown>)[] }} context where each thing opened registers its close
+ */
+async function openDispatch(ldb, options, { logger, emit, opened }) {
+  const { cipher, settleMs, requestTimeoutMs } = options;
+  const { store, ledger } = ldb;
+  const resolver = createSmsProviderResolver({
+    store,
+    cipher,
+    platformDefault: options.platformDefault,
+    twilioOptions: { ...options.twilioOptions, logger },
+    ...(options.statusCallbackBaseUrl ? { statusCallbackBaseUrl: options.statusCallbackBaseUrl } : {}),
+    logger,
+  });
+  const changes = await ldb.listen(resolver);
+  opened.push(() => changes.close());
+  const sender = createSmsSender({ resolver, logger, ...pacingOf(options, emit, opened) });
+  return {
+    dispatcher: createSmsDispatcher({ sender, ledger, resolver, settleMs, requestTimeoutMs, logger }),
+    reconciler: createSmsReconciler({ ledger, resolver, settleMs, logger }),
+  };
+}
+
+/**
+ * The BullMQ worker with the settings the README explains (lock, stalled checks, started attempts, backoff).
+ * @param {DispatchWorkerOptions} options @param {import('ioredis').Redis} connection
+ * @param {ReturnType<typeof createJobProcessor>} processor @param {import('./json-log.mjs').EmitEvent} emit
+ * @returns {Worker}
+ */
+function startWorker(options, connection, processor, emit) {
+  const worker = new Worker(options.queueName, processor, {
+    connection,
+    ...(options.workerName ? { name: options.workerName } : {}),
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs,
+    maxStalledCount: options.maxStalledCount,
+    maxStartedAttempts: options.maxStartedAttempts,
+    settings: { backoffStrategy: (attemptsMade, _type, err) => backoffDelayMs(attemptsMade, err) },
+  });
+  worker.on('error', (err) => emit('worker-error', { message: err.message }));
+  worker.on('stalled', (jobId) => emit('stalled', { jobId }));
+  return worker;
 }
 
 /**
@@ -161,4 +192,19 @@ export async function promoteDelayed(queue, jobId) {
     () => true,
     () => false,
   );
+}
+
+/**
+ * The sender's `pacing` option: slots shared through Redis on a fail-fast connection of its own (a Redis outage
+ * refuses the send as not sent, `deferred`, instead of holding the job), or nothing when pacing is off.
+ * @param {DispatchWorkerOptions} options @param {import('./json-log.mjs').EmitEvent} emit
+ * @param {(() => Promise<unknown>)[]} opened where the connection's close is registered
+ * @returns {{ pacing?: import('@leadmetrics/provider-sms').SmsPacingOptions }}
+ */
+function pacingOf(options, emit, opened) {
+  if (!options.pacing) return {};
+  const redis = openRedis(options.redisUrl, { forWorker: false, emit });
+  opened.push(() => redis.quit());
+  const { keyPrefix, maxQueueDelayMs } = options.pacing;
+  return { pacing: { redis, redisKeyPrefix: keyPrefix, maxQueueDelayMs } };
 }

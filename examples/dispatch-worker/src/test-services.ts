@@ -70,6 +70,17 @@ export async function obliterateQueue(queueName: string): Promise<void> {
   }
 }
 
+/** Deletes the Redis keys matching `pattern` (a test's own prefix). */
+export async function deleteKeys(pattern: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const keys = await redis.keys(pattern);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Polls `cond` every 50 ms until it holds; throws after `timeoutMs` naming `what`. */
 export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
   const until = Date.now() + timeoutMs;

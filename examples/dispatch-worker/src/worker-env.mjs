@@ -32,9 +32,12 @@ export function readWorkerEnv(env) {
   }
   const twilioApiBaseUrl = url(env, 'TWILIO_API_BASE_URL');
   const webhookUrl = url(env, 'STATUS_WEBHOOK_URL');
+  const pacing = optional(env, 'SMS_PACING') ?? 'off';
+  if (pacing !== 'off' && pacing !== 'redis') throw new EnvError('SMS_PACING must be "off" or "redis"');
   const workerName = optional(env, 'WORKER_NAME');
   if (workerName !== undefined && !/^[\x21-\x7e]{1,100}$/.test(workerName))
     throw new EnvError('WORKER_NAME must be 1–100 printable ASCII characters without spaces');
+  const concurrency = integer(env, 'WORKER_CONCURRENCY', 8, { min: 1, max: 1000 });
   /** @type {import('./dispatch-worker.mjs').DispatchWorkerOptions} */
   const options = {
     ...(workerName ? { workerName } : {}),
@@ -49,7 +52,16 @@ export function readWorkerEnv(env) {
     ...(webhookUrl ? { statusCallbackBaseUrl: `${webhookUrl}/twilio` } : {}),
     redisUrl: redisUrl(env),
     queueName: queueName(env),
-    concurrency: integer(env, 'WORKER_CONCURRENCY', 8, { min: 1, max: 1000 }),
+    concurrency,
+    poolSize: integer(env, 'DATABASE_POOL_SIZE', Math.min(20, concurrency + 2), { min: 2, max: 200 }),
+    ...(pacing === 'redis'
+      ? {
+          pacing: {
+            keyPrefix: optional(env, 'SMS_PACING_KEY_PREFIX') ?? 'sms:pacing:',
+            maxQueueDelayMs: integer(env, 'SMS_PACING_MAX_QUEUE_DELAY_MS', 60_000),
+          },
+        }
+      : {}),
     requestTimeoutMs,
     settleMs: integer(env, 'SMS_SETTLE_MS', 120_000),
     leaseMs: integer(env, 'LEDGER_LEASE_MS', 30_000, { min: 100 }),

@@ -38,6 +38,7 @@ describe('readWorkerEnv', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       queueName: 'sms-dispatch',
       concurrency: 8,
+      poolSize: 10,
       requestTimeoutMs: 10_000,
       settleMs: 120_000,
       leaseMs: 30_000,
@@ -53,6 +54,7 @@ describe('readWorkerEnv', () => {
     });
     expect(o.statusCallbackBaseUrl).toBeUndefined();
     expect(o.workerName).toBeUndefined();
+    expect(o.pacing).toBeUndefined(); // off unless asked for
     expect(o.platformDefault.name).toBe('msg91');
   });
 
@@ -77,12 +79,16 @@ describe('readWorkerEnv', () => {
       BULLMQ_MAX_STALLED_COUNT: '9',
       BULLMQ_MAX_STARTED_ATTEMPTS: '99',
       WORKER_NAME: 'worker-3-1',
+      SMS_PACING: 'redis',
+      SMS_PACING_KEY_PREFIX: 'eu:pacing:',
+      SMS_PACING_MAX_QUEUE_DELAY_MS: '5000',
     });
     expect(o).toMatchObject({
       schema: 'sms_a',
       redisUrl: 'redis://10.0.0.5:6380/2',
       queueName: 'sms-eu',
       concurrency: 32,
+      poolSize: 20,
       twilioOptions: { timeoutMs: 2000, apiBaseUrl: 'http://127.0.0.1:9999' },
       statusCallbackBaseUrl: 'https://hooks.example.com/sms/twilio',
       settleMs: 0,
@@ -96,6 +102,12 @@ describe('readWorkerEnv', () => {
       maxStalledCount: 9,
       maxStartedAttempts: 99,
       workerName: 'worker-3-1',
+      pacing: { keyPrefix: 'eu:pacing:', maxQueueDelayMs: 5000 },
+    });
+    expect(readWorkerEnv({ ...base, DATABASE_POOL_SIZE: '5' }).poolSize).toBe(5);
+    expect(readWorkerEnv({ ...base, SMS_PACING: 'redis' }).pacing).toEqual({
+      keyPrefix: 'sms:pacing:',
+      maxQueueDelayMs: 60_000,
     });
   });
 
@@ -119,6 +131,9 @@ describe('readWorkerEnv', () => {
       [{ LEDGER_LEASE_MS: 'soon' }, /LEDGER_LEASE_MS/],
       [{ BULLMQ_LOCK_DURATION_MS: '10' }, /BULLMQ_LOCK_DURATION_MS must be an integer from 1000/],
       [{ WORKER_NAME: 'has space' }, /WORKER_NAME must be/],
+      [{ DATABASE_POOL_SIZE: '1' }, /DATABASE_POOL_SIZE must be an integer from 2 to 200/],
+      [{ SMS_PACING: 'memory' }, /SMS_PACING must be "off" or "redis"/],
+      [{ SMS_PACING: 'redis', SMS_PACING_MAX_QUEUE_DELAY_MS: 'x' }, /SMS_PACING_MAX_QUEUE_DELAY_MS/],
     ];
     for (const [change, message] of cases) {
       let thrown: unknown;

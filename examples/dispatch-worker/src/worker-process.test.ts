@@ -74,6 +74,10 @@ function spawnEntry(file: string, env: Record<string, string>) {
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
+    // No secret in any log line: the key ring, the MSG91 auth key, the tenant's Twilio token.
+    const logged = JSON.stringify(events);
+    for (const secret of [fx.keyRing.slice(3), msg91.authKey, twilio.authToken])
+      expect(logged).not.toContain(secret);
   });
   const has = (pred: (e: Event) => boolean) => events.some(pred);
   return {
@@ -204,13 +208,17 @@ describe.skipIf(skip)('the worker process (src/worker.mjs)', () => {
   });
 
   it('the webhook process: Twilio callbacks and MSG91 reports from a worker process’s sends reach the ledger; SIGTERM → exit 0', async () => {
-    const hooks = spawnEntry(WEBHOOKS, { PORT: '0', MSG91_WEBHOOK_SECRET: MSG91_SECRET });
+    const hooks = spawnEntry(WEBHOOKS, { PORT: '0', MSG91_WEBHOOK_SECRET: MSG91_SECRET, LOG_LEVEL: 'debug' });
     await hooks.ready('listening');
     const url = String(hooks.event('listening')?.url);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     msg91.dlrUrl = `${url}/msg91/${MSG91_SECRET}`;
     const q = queue();
-    const w = spawnWorker(q.queueName, { STATUS_WEBHOOK_URL: url, WORKER_NAME: 'worker-hooks' });
+    const w = spawnWorker(q.queueName, {
+      STATUS_WEBHOOK_URL: url,
+      WORKER_NAME: 'worker-hooks',
+      LOG_LEVEL: 'debug',
+    });
     await w.ready();
     expect(w.event('ready')).toMatchObject({ name: 'worker-hooks', queue: q.queueName });
     const send = (tenantId: string, notificationId: string) =>
@@ -233,7 +241,12 @@ describe.skipIf(skip)('the worker process (src/worker.mjs)', () => {
     expect((await ledger.get('tenant-without-config', 'hook-m9'))?.provider).toBe('msg91');
     hooks.child.kill('SIGTERM');
     expect(await hooks.exited).toEqual({ code: 0, signal: null });
-    expect(hooks.events.map((e) => e.event)).toEqual(['listening', 'draining', 'closed']);
+    const lifecycle = hooks.events.filter((e) => !['log', 'status'].includes(e.event)).map((e) => e.event);
+    expect(lifecycle).toEqual(['listening', 'draining', 'closed']);
+    expect(hooks.events.filter((e) => e.event === 'status').length).toBeGreaterThanOrEqual(2); // LOG_LEVEL=debug
+    expect(w.events.some((e) => e.event === 'log' && e.level === 'debug')).toBe(true);
+    for (const body of ['hooks hook-tw', 'hooks hook-m9']) // message bodies stay out of the logs too
+      expect(JSON.stringify([...w.events, ...hooks.events])).not.toContain(body);
     expect(hooks.stdout()).toBe('');
   });
 });
