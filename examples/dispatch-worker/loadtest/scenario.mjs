@@ -69,10 +69,17 @@ async function driveLoad(s, ctx, { emulators, webhooks, pool, queue, view, notif
     },
     ctx.drainTimeoutMs ?? (s.quick ? 140_000 : 600_000),
     ctx.signal,
-    async () =>
+    async () => {
+      const open =
+        loadPhaseMs > 0 ? (await view.rows()).filter((r) => r.state === 'deferred' || !isSettled(r)) : [];
+      const rows = open
+        .slice(0, 5)
+        .map((r) => `${r.notificationId} ${r.state} ${r.reason ?? ''} ${r.provider ?? ''}`);
+      const counts = JSON.stringify(await queue.counts());
       ctx.log(
-        `[loadtest] ${Math.round((Date.now() - t0) / 1000)} s: ${JSON.stringify(await queue.counts())}`,
-      ),
+        `[loadtest] ${Math.round((Date.now() - t0) / 1000)} s: ${counts}${rows.length ? ` unsettled: ${rows.join('; ')}` : ''}`,
+      );
+    },
   );
   const drainedMs = Date.now() - t0;
   const runner = process.cpuUsage(runnerBefore);
