@@ -23,13 +23,16 @@ export const FAULT_ROTATION = Object.freeze([
 ]);
 
 /**
- * Calls `tick(n)` every `intervalMs` (n = 0, 1, …) until `stop()`; a tick still running delays the next one.
+ * Calls `tick(n)` every `intervalMs` (n = 0, 1, …) until `stop()`; a tick still running delays the next one. A tick
+ * that throws ends the timer: `failed` turns true and `stop()` rethrows the error.
  * @param {number} intervalMs
  * @param {(n: number) => Promise<void> | void} tick
  */
 export function every(intervalMs, tick) {
   let n = 0;
   let stopped = false;
+  /** @type {{ error: unknown } | undefined} */
+  let failure;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
   /** @type {Promise<void>} */
@@ -39,6 +42,9 @@ export function every(intervalMs, tick) {
       running = (async () => {
         try {
           await tick(n++);
+        } catch (error) {
+          failure = { error };
+          stopped = true;
         } finally {
           if (!stopped) schedule();
         }
@@ -47,11 +53,16 @@ export function every(intervalMs, tick) {
   };
   schedule();
   return {
-    /** Stops the timer and waits for a running tick. */
+    /** Whether a tick threw (the timer then stopped). */
+    get failed() {
+      return failure !== undefined;
+    },
+    /** Stops the timer, waits for a running tick, and rethrows a tick's error. */
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await running;
+      if (failure) throw failure.error;
     },
   };
 }
@@ -75,6 +86,10 @@ export function startWorkerChaos(pool, intervalMs, random = Math.random) {
     get killed() {
       return killed;
     },
+    /** Whether a kill or a restart failed (e.g. a replacement did not start); `stop()` rethrows it. */
+    get failed() {
+      return timer.failed;
+    },
     stop: () => timer.stop(),
   };
 }
@@ -93,5 +108,12 @@ export function startFaultInjection(inject, intervalMs) {
     const done = await Promise.all([inject('twilio', f.fault), inject('msg91', f.fault)]);
     injected[f.name] = (injected[f.name] ?? 0) + done.filter(Boolean).length;
   });
-  return { injected, stop: () => timer.stop() };
+  return {
+    injected,
+    /** Whether an injection failed; `stop()` rethrows it. */
+    get failed() {
+      return timer.failed;
+    },
+    stop: () => timer.stop(),
+  };
 }

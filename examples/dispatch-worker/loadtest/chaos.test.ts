@@ -1,6 +1,6 @@
 // The chaos timers with a fake pool and a fake injector (short intervals, real timers).
 import { describe, expect, it } from 'vitest';
-import { FAULT_ROTATION, startFaultInjection, startWorkerChaos } from './chaos.mjs';
+import { every, FAULT_ROTATION, startFaultInjection, startWorkerChaos } from './chaos.mjs';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Waits until `ok()` holds (polling every 5 ms; the test's timeout bounds it). */
@@ -33,6 +33,20 @@ describe('startWorkerChaos', () => {
     await sleep(30);
     await chaos.stop();
     expect(chaos.killed).toBe(0);
+  });
+});
+
+describe('every', () => {
+  it('stops at a tick that throws and rethrows its error from stop()', async () => {
+    let ticks = 0;
+    const timer = every(5, () => {
+      ticks++;
+      throw new Error('replacement did not start');
+    });
+    await until(() => timer.failed);
+    await expect(timer.stop()).rejects.toThrow('replacement did not start');
+    await sleep(30);
+    expect(ticks).toBe(1);
   });
 });
 

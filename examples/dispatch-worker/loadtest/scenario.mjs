@@ -60,7 +60,7 @@ async function driveLoad(s, ctx, { emulators, webhooks, pool, queue, view, notif
     (!chaos || chaos.killed >= s.minKills) && (await queue.counts()).waiting === 0;
   const drained = await waitFor(
     async () => {
-      if (!loadPhaseMs && (await loadPhaseOver())) {
+      if (!loadPhaseMs && (chaos?.failed || faults?.failed || (await loadPhaseOver()))) {
         await chaos?.stop();
         await faults?.stop();
         loadPhaseMs = Date.now() - t0;
