@@ -5,9 +5,9 @@ import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { BACKOFF_TYPE } from './job-outcome.mjs';
 import { DEFAULT_JOB_OPTIONS, jobIdFor } from './producer.mjs';
-import { obliterateQueue, REDIS_URL, skipWithoutServices, uniqueName } from './test-services.js';
+import { checkServices, obliterateQueue, REDIS_URL, uniqueName } from './test-services.js';
 
-const skip = await skipWithoutServices('producer.test');
+const services = await checkServices('producer.test', { postgres: false }); // Redis only
 const CLI = fileURLToPath(new URL('./producer-main.mjs', import.meta.url));
 
 describe('jobIdFor', () => {
@@ -37,8 +37,9 @@ describe('jobIdFor', () => {
   });
 });
 
-describe.skipIf(skip)('producer-main.mjs (JSON lines on stdin)', () => {
+describe.skipIf(services.skip)('producer-main.mjs (JSON lines on stdin)', () => {
   it('enqueues each job once (a repeated id is one job), reports bad lines and exits 2 for them', async () => {
+    services.assert();
     const queueName = uniqueName('dw-prod');
     const lines = [
       { tenantId: 't1', notificationId: 'n1', message: { to: '+14155550100', body: 'one' } },

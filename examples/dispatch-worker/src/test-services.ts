@@ -9,9 +9,9 @@ import pg from 'pg';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env.DATABASE_URL ?? '';
 
-/** Why the services are not usable, or undefined when both answer. */
-async function unavailable(): Promise<string | undefined> {
-  if (!DATABASE_URL) return 'DATABASE_URL is not set';
+/** Why the services are not usable, or undefined when they answer (PostgreSQL only when `postgres`). */
+async function unavailable(postgres: boolean): Promise<string | undefined> {
+  if (postgres && !DATABASE_URL) return 'DATABASE_URL is not set';
   const probe = new Redis(REDIS_URL, {
     lazyConnect: true,
     connectTimeout: 1000,
@@ -27,6 +27,7 @@ async function unavailable(): Promise<string | undefined> {
   } finally {
     probe.disconnect();
   }
+  if (!postgres) return undefined;
   const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
@@ -39,11 +40,22 @@ async function unavailable(): Promise<string | undefined> {
   return undefined;
 }
 
-/** Whether a suite must be skipped; prints the reason once (never under CI=true: the suite then runs and fails). */
-export async function skipWithoutServices(suite: string): Promise<boolean> {
-  const why = await unavailable();
+/**
+ * Whether a suite can run: `skip` when Redis or PostgreSQL is unusable (the reason is printed), except under CI=true,
+ * where the suite runs and `assert()` (first thing in its beforeAll) fails it at once with the reason.
+ */
+export async function checkServices(
+  suite: string,
+  { postgres = true } = {},
+): Promise<{ skip: boolean; assert(): void }> {
+  const why = await unavailable(postgres);
   if (why && !process.env.CI) console.warn(`[${suite}] skipped: ${why}; set CI=true to require it`);
-  return Boolean(why) && !process.env.CI;
+  return {
+    skip: Boolean(why) && !process.env.CI,
+    assert() {
+      if (why) throw new Error(`[${suite}] ${why} (CI=true requires Redis and PostgreSQL)`);
+    },
+  };
 }
 
 /** A fresh lowercase name with a random suffix (schemas, queues). */

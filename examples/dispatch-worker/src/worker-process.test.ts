@@ -9,15 +9,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProducer } from './producer.mjs';
 import { type Fixture, startFixture } from './test-fixture.js';
 import {
+  checkServices,
   DATABASE_URL,
   obliterateQueue,
   REDIS_URL,
-  skipWithoutServices,
   uniqueName,
   waitFor,
 } from './test-services.js';
 
-const skip = await skipWithoutServices('worker-process.test');
+const services = await checkServices('worker-process.test');
 const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 const WEBHOOKS = fileURLToPath(new URL('./webhook-server-main.mjs', import.meta.url));
 const MSG91_SECRET = 'msg91-proc-secret-0123456789';
@@ -108,8 +108,9 @@ function queue() {
 const sent = (body: string) => twilio.messages.filter((m) => m.body === body).length;
 const claimedRows = async () => (await ledger.list({ state: 'claimed', tenantId: TENANT })).length;
 
-describe.skipIf(skip)('the worker process (src/worker.mjs)', () => {
+describe.skipIf(services.skip)('the worker process (src/worker.mjs)', () => {
   beforeAll(async () => {
+    services.assert();
     fx = await startFixture('dw_proc', TENANT);
     ({ twilio, msg91, ledger } = fx);
   });
