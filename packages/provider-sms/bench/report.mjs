@@ -10,7 +10,15 @@ import { DIST_DIR, PKG_DIR } from './harness.mjs';
 /** The line the single-file BENCHMARKS.md of earlier `pnpm bench` runs began with (no section markers). */
 const LEGACY_LINE = 'Written by `pnpm bench` (`packages/provider-sms/bench/run.mjs`); do not edit by hand.';
 
-const verdict = (p) => (p === true ? 'pass' : p === false ? '**MISS**' : 'skipped');
+/** pass / MISS; a row without a verdict is "recorded" when it was measured (a value), else "skipped". */
+const verdict = (r) =>
+  r.pass === true
+    ? 'pass'
+    : r.pass === false
+      ? '**MISS**'
+      : r.value && r.value !== '—'
+        ? 'recorded'
+        : 'skipped';
 const cell = (s) => String(s).replace(/\|/g, '\\|');
 
 /** The machine the figures were measured on. */
@@ -32,7 +40,7 @@ export function markdownTable(rows) {
     '| figure | value | baseline or limit (same run) | ratio | target | result | command |\n|---|---|---|---|---|---|---|';
   const body = rows.map(
     (r) =>
-      `| ${cell(r.figure)} | ${cell(r.value)} | ${cell(r.baseline)} | ${cell(r.ratio)} | ${cell(r.target)} | ${verdict(r.pass)} | \`${r.command}\` |`,
+      `| ${cell(r.figure)} | ${cell(r.value)} | ${cell(r.baseline)} | ${cell(r.ratio)} | ${cell(r.target)} | ${verdict(r)} | \`${r.command}\` |`,
   );
   return [head, ...body].join('\n');
 }
