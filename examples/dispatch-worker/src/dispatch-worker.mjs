@@ -30,6 +30,7 @@ import { openRedis } from './redis-connection.mjs';
  * @property {number} requestTimeoutMs provider request timeout (part of each attempt's settle deadline)
  * @property {number} settleMs added to an attempt's start + timeout before "absent" is proved
  * @property {number} leaseMs ledger claim lease
+ * @property {number} [reconcileLeaseMs] how long a reconcile lookup holds its row (default the library's 60 s)
  * @property {number} unknownRecheckMs longest wait before an unknown notification is asked about again (deadline ahead)
  * @property {number} settledRecheckMs the wait for an unknown notification past its settle deadline
  * @property {number} reconcileIntervalMs mean time between reconcile sweeps; 0 = none in this process
@@ -139,7 +140,8 @@ export async function createDispatchWorker(options) {
  *   opened: (() => Promise<unknown>)[] }} context where each thing opened registers its close
  */
 async function openDispatch(ldb, options, { logger, emit, opened }) {
-  const { cipher, settleMs, requestTimeoutMs } = options;
+  const { cipher, settleMs, requestTimeoutMs, reconcileLeaseMs } = options;
+  const lease = reconcileLeaseMs ? { reconcileLeaseMs } : {};
   const { store, ledger } = ldb;
   const resolver = createSmsProviderResolver({
     store,
@@ -153,8 +155,22 @@ async function openDispatch(ldb, options, { logger, emit, opened }) {
   opened.push(() => changes.close());
   const sender = createSmsSender({ resolver, logger, ...pacingOf(options, emit, opened) });
   return {
-    dispatcher: createSmsDispatcher({ sender, ledger, resolver, settleMs, requestTimeoutMs, logger }),
-    reconciler: createSmsReconciler({ ledger, resolver, settleMs, logger }),
+    dispatcher: createSmsDispatcher({
+      sender,
+      ledger,
+      resolver,
+      settleMs,
+      requestTimeoutMs,
+      ...lease,
+      logger,
+    }),
+    reconciler: createSmsReconciler({
+      ledger,
+      resolver,
+      settleMs,
+      ...(reconcileLeaseMs ? { leaseMs: reconcileLeaseMs } : {}),
+      logger,
+    }),
   };
 }
 

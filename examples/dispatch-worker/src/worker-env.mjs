@@ -68,6 +68,7 @@ export function readWorkerEnv(env) {
     unknownRecheckMs: integer(env, 'UNKNOWN_RECHECK_MS', 10_000, { min: 100 }),
     settledRecheckMs: integer(env, 'UNKNOWN_SETTLED_RECHECK_MS', 60_000, { min: 100 }),
     reconcileIntervalMs: integer(env, 'RECONCILE_INTERVAL_MS', 30_000),
+    reconcileLeaseMs: integer(env, 'RECONCILE_LEASE_MS', 60_000, { min: 100 }),
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 25_000),
     lockDurationMs: integer(env, 'BULLMQ_LOCK_DURATION_MS', 10_000, { min: 1_000 }),
     stalledIntervalMs: integer(env, 'BULLMQ_STALLED_INTERVAL_MS', 5_000, { min: 500 }),

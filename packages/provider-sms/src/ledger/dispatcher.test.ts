@@ -312,6 +312,53 @@ describeWithDatabases('createSmsDispatcher', (get) => {
     expect(row?.attempts[0]?.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 
+  it("reconcileLeaseMs: the lease the dispatcher's own lookup holds the row under; checked at construction", async () => {
+    const { db, schema, ledger } = setup();
+    const base = { sender: { send: async () => ({}) as never }, ledger };
+    for (const bad of [0, -1, Number.NaN, 'x'])
+      expect(() => createSmsDispatcher({ ...base, reconcileLeaseMs: bad as number })).toThrow(
+        /reconcileLeaseMs/,
+      );
+    // An unknown row, then a dispatch whose lookup hangs: while it hangs the row is held for reconcileLeaseMs.
+    const id = nid();
+    twilio.inject({ resetSocket: 'mid-response' });
+    await caught(setup().dispatcher.dispatch({ tenantId, notificationId: id, message: msg() }));
+    let release: (e: Error) => void = () => {};
+    const hanging = new Promise<never>((_, reject) => {
+      release = reject;
+    });
+    let listed = false;
+    const lister = {
+      ...twilioProvider(),
+      accountSid: account.accountSid,
+      listMessages: async function* () {
+        listed = true;
+        yield await hanging;
+      },
+    } as unknown as SmsProvider;
+    const resolver = { resolve: async () => ({ provider: lister, source: 'tenant' as const }) };
+    const sender = createSmsSender({ resolver, retry: { maxAttempts: 1 }, circuitBreaker: false });
+    const dispatcher = createSmsDispatcher({
+      sender,
+      ledger,
+      resolver,
+      settleMs: 0,
+      reconcileLeaseMs: 4_321,
+    });
+    const pending = caught(dispatcher.dispatch({ tenantId, notificationId: id, message: msg() }));
+    await until(() => listed);
+    expect(listed).toBe(true);
+    const { rows } = await db.query<{ ms: number }>(
+      `SELECT extract(epoch FROM (reconcile_until - now())) * 1000 AS ms FROM ${ledgerTable(schema)} WHERE notification_id = $1`,
+      [id],
+    );
+    expect(Number(rows[0]?.ms)).toBeGreaterThan(3_000);
+    expect(Number(rows[0]?.ms)).toBeLessThanOrEqual(4_321);
+    release(new Error('lookup aborted by the test'));
+    expect((await pending).ledgerState).toBe('unknown');
+    expect(twilio.received).toBe(1);
+  });
+
   it('unknown (MSG91 reset mid-response)', async () => {
     const { dispatcher } = setup({ provider: msg91Provider() });
     msg91.inject({ resetSocket: 'mid-response' });

@@ -27,6 +27,8 @@ export interface SmsDispatcherOptions {
   settleMs?: number;
   /** The providers' request timeout (the part of the settle deadline spent waiting for the answer); default 10 000 ms. */
   requestTimeoutMs?: number;
+  /** How long the dispatcher's own reconcile lookup holds a row (a process killed mid-lookup delays that row this long); default the reconciler's 60 000 ms. */
+  reconcileLeaseMs?: number;
   /** Receives one event per dispatch outcome; a throwing hook is ignored. */
   onEvent?: (event: SmsDispatchEvent) => void;
   logger?: Logger;
@@ -91,10 +93,19 @@ export function createSmsDispatcher(options: SmsDispatcherOptions): SmsDispatche
     owner,
   });
 
+  const reconcileLeaseMs =
+    options.reconcileLeaseMs === undefined
+      ? undefined
+      : checkDurationMs(options.reconcileLeaseMs, { option: 'reconcileLeaseMs', owner, min: 1 });
   const reconciler =
     options.resolver === undefined
       ? undefined
-      : createSmsReconciler({ ledger, resolver: options.resolver, ...(logger ? { logger } : {}) });
+      : createSmsReconciler({
+          ledger,
+          resolver: options.resolver,
+          ...(reconcileLeaseMs === undefined ? {} : { leaseMs: reconcileLeaseMs }),
+          ...(logger ? { logger } : {}),
+        });
 
   const emit = (ev: Omit<SmsDispatchEvent, 'type'>) => {
     try {
