@@ -16,7 +16,9 @@ function bareTwilioPost(emu) {
   const sdkVersion = load('twilio/package.json').version;
   const userAgent = `twilio-node/${sdkVersion} (${process.platform} ${process.arch}) node/${process.version}`;
   const auth = Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64');
-  const form = new URLSearchParams({ To: TO, From: TWILIO_FROM, Body: BODY }).toString().replace(/\+/g, '%20');
+  const form = new URLSearchParams({ To: TO, From: TWILIO_FROM, Body: BODY })
+    .toString()
+    .replace(/\+/g, '%20');
   return bareJsonPost(
     `${emu.url}/2010-04-01/Accounts/${emu.accountSid}/Messages.json`,
     {

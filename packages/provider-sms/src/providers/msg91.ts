@@ -222,6 +222,11 @@ export function readMsg91BalanceResponse(
 export class Msg91Provider implements SmsProvider {
   readonly name = PROVIDER;
   readonly #authKey: string;
+  /** Values that must never appear in an error: the key as-is and in both URL encodings. */
+  readonly #secrets: readonly string[];
+  /** The Flow API URL and the request headers, the same for every send. */
+  readonly #flowUrl: string;
+  readonly #flowHeaders: Readonly<Record<string, string>>;
   readonly #config: Omit<Msg91Config, 'authKey'>;
   readonly #baseUrl: string;
   readonly #timeoutMs: number;
@@ -232,10 +237,18 @@ export class Msg91Provider implements SmsProvider {
   constructor(config: Msg91Config, options: ProviderOptions = {}) {
     const { authKey, ...rest } = parseConfig(msg91ConfigSchema, config, 'config', PROVIDER);
     this.#authKey = authKey;
+    const formEncoded = new URLSearchParams({ k: authKey }).toString().slice(2);
+    this.#secrets = [...new Set([authKey, encodeURIComponent(authKey), formEncoded])];
     this.#config = rest;
     const transport = parseTransportOptions(PROVIDER, options, MSG91_API_BASE_URL);
     this.#baseUrl = transport.baseUrl;
     this.#timeoutMs = transport.timeoutMs;
+    this.#flowUrl = `${this.#baseUrl}/api/v5/flow`;
+    this.#flowHeaders = Object.freeze({
+      authkey: authKey,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    });
     this.#logger = options?.logger;
   }
 
@@ -245,12 +258,6 @@ export class Msg91Provider implements SmsProvider {
     return this.#pacingSender;
   }
 
-  /** Values that must never appear in an error: the key as-is and in both URL encodings. */
-  get #secrets(): string[] {
-    const key = this.#authKey;
-    const formEncoded = new URLSearchParams({ k: key }).toString().slice(2);
-    return [...new Set([key, encodeURIComponent(key), formEncoded])];
-  }
 
   /**
    * Sends one message through the Flow API; resolves with MSG91's request id as `messageId`, status 'queued'
@@ -300,13 +307,9 @@ export class Msg91Provider implements SmsProvider {
     );
     try {
       const res = await httpRequest({
-        url: `${this.#baseUrl}/api/v5/flow`,
+        url: this.#flowUrl,
         method: 'POST',
-        headers: {
-          authkey: this.#authKey,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
+        headers: this.#flowHeaders,
         body: JSON.stringify(payload),
         timeoutMs: this.#timeoutMs,
         signal: options.signal,
