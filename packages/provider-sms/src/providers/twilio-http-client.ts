@@ -74,10 +74,31 @@ export function runTwilioCall<T>(ctx: TwilioCallContext, fn: () => Promise<T>): 
   }
 }
 
+// What `URLSearchParams` percent-encodes but `encodeURIComponent` leaves as is.
+const FORM_EXTRA_RE = /[!'()~]/g;
+const formExtra = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
+
+/**
+ * One name or value as `URLSearchParams` serializes it (UTF-8, only `*-._` and alphanumerics left as is; a lone
+ * surrogate becomes U+FFFD), with `%20` for a space: `encodeURIComponent` plus the five characters it leaves.
+ */
+function encodeFormComponent(text: string): string {
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(text);
+  } catch {
+    // URIError: a lone surrogate, which URLSearchParams replaces by U+FFFD.
+    return new URLSearchParams([['', text]]).toString().slice(1).replace(/\+/g, '%20');
+  }
+  return encoded.replace(FORM_EXTRA_RE, formExtra);
+}
+
 /** Form-encodes values like the SDK (qs with `arrayFormat: 'repeat'`): repeated keys for arrays, `%20` for spaces. */
 export function encodeTwilioForm(values: Record<string, unknown> | undefined): string {
-  const out = new URLSearchParams();
-  for (const [key, value] of Object.entries(values ?? {})) {
+  let out = '';
+  if (!values) return out;
+  for (const key of Object.keys(values)) {
+    const value = values[key];
     for (const item of Array.isArray(value) ? value : [value]) {
       if (item === undefined) continue;
       const text =
@@ -88,10 +109,10 @@ export function encodeTwilioForm(values: Record<string, unknown> | undefined): s
             : typeof item === 'object'
               ? JSON.stringify(item)
               : String(item);
-      out.append(key, text);
+      out += `${out ? '&' : ''}${encodeFormComponent(key)}=${encodeFormComponent(text)}`;
     }
   }
-  return out.toString().replace(/\+/g, '%20');
+  return out;
 }
 
 /** Parses and checks a Twilio base URL (absolute http(s), no credentials), or throws `SmsError('invalid_config')`. */
