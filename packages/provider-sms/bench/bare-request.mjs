@@ -3,11 +3,11 @@
 import http from 'node:http';
 
 /**
- * Returns a function that POSTs `body` with `headers` to `url` over its own keep-alive agent (the same pool
- * options as the package's transport: 256 sockets, LIFO) and resolves the parsed JSON answer; a status other
- * than `expectStatus` rejects, so a failing emulator answer cannot pass for a fast one.
+ * Returns a function that POSTs `body` with `headers` to `url` over its own keep-alive agent (256 sockets, LIFO,
+ * like the package's transport, without its 4 s idle timeout) and resolves the parsed JSON answer; a status other
+ * than `expectStatus`, or an answer `check` refuses, rejects: a failing emulator answer cannot pass for a fast one.
  */
-export function bareJsonPost(url, headers, body, { expectStatus }) {
+export function bareJsonPost(url, headers, body, { expectStatus, check = () => true }) {
   const u = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
   const payload = Buffer.from(body, 'utf8');
@@ -28,7 +28,7 @@ export function bareJsonPost(url, headers, body, { expectStatus }) {
         res.on('end', () => {
           try {
             const json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-            if (res.statusCode !== expectStatus)
+            if (res.statusCode !== expectStatus || !check(json))
               reject(new Error(`bare POST answered ${res.statusCode}: ${JSON.stringify(json)}`));
             else resolve(json);
           } catch (err) {

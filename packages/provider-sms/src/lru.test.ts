@@ -29,3 +29,21 @@ it('BoundedLru: a stored undefined value still counts as a hit and is refreshed'
   expect(lru.has('u')).toBe(true);
   expect(lru.has('x')).toBe(false);
 });
+
+it('BoundedLru: a hit on the newest key keeps the order; after delete or clear it is not taken for present', () => {
+  const lru = new BoundedLru<string, number>(2);
+  lru.set('a', 1);
+  lru.set('b', 2);
+  expect(lru.get('b')).toBe(2); // already the newest
+  lru.set('c', 3); // evicts a
+  expect([...lru.values()]).toEqual([2, 3]);
+  expect(lru.delete('c')).toBe(true);
+  expect(lru.get('c')).toBeUndefined();
+  lru.get('b');
+  lru.set('d', 4);
+  lru.set('e', 5); // evicts b
+  expect(lru.has('b')).toBe(false);
+  lru.clear();
+  expect(lru.get('e')).toBeUndefined();
+  expect(lru.size).toBe(0);
+});

@@ -1,7 +1,11 @@
+const NONE: unique symbol = Symbol('none');
+
 /** A bounded least-recently-used map (insertion order of a `Map`; a hit moves the key to the end). */
 export class BoundedLru<K, V> {
   readonly #max: number;
   readonly #map = new Map<K, V>();
+  /** The most recently used key (`NONE` when unknown): a hit on it needs no reordering. */
+  #newest: K | typeof NONE = NONE;
 
   constructor(max: number) {
     this.#max = Math.max(1, Math.floor(max));
@@ -9,10 +13,13 @@ export class BoundedLru<K, V> {
 
   /** The value of `key`, marking it recently used. */
   get(key: K): V | undefined {
-    if (!this.#map.has(key)) return undefined;
-    const v = this.#map.get(key) as V;
-    this.#map.delete(key);
-    this.#map.set(key, v);
+    const v = this.#map.get(key);
+    if (v === undefined && !this.#map.has(key)) return undefined;
+    if (key !== this.#newest) {
+      this.#map.delete(key);
+      this.#map.set(key, v as V);
+      this.#newest = key;
+    }
     return v;
   }
 
@@ -25,6 +32,7 @@ export class BoundedLru<K, V> {
   set(key: K, value: V): void {
     this.#map.delete(key);
     this.#map.set(key, value);
+    this.#newest = key;
     while (this.#map.size > this.#max) {
       const oldest = this.#map.keys().next();
       if (oldest.done) break;
@@ -34,11 +42,13 @@ export class BoundedLru<K, V> {
 
   /** Removes `key`; true when it was present. */
   delete(key: K): boolean {
+    if (key === this.#newest) this.#newest = NONE;
     return this.#map.delete(key);
   }
 
   /** Removes every entry. */
   clear(): void {
+    this.#newest = NONE;
     this.#map.clear();
   }
 

@@ -94,6 +94,11 @@ export function readMsg91SendResponse(
   secrets: readonly (string | undefined)[] = [],
 ): string {
   const body = parseJson(res.text);
+  const ok = res.status >= 200 && res.status < 300;
+  // The common case first: nothing of the answer goes into an error, so nothing needs redacting.
+  if (ok && body?.type === 'success' && typeof body.message === 'string' && body.message.trim()) {
+    return body.message.trim();
+  }
   const code = codeOf(body, secrets);
   const text = safeText(messageOf(body), secrets);
   const providerCode = code ?? text;
@@ -105,10 +110,8 @@ export function readMsg91SendResponse(
   const detail = [text, code !== undefined ? `code ${code}` : undefined].filter(Boolean).join(', ');
   const suffix = detail ? `: ${detail}` : '';
 
-  const ok = res.status >= 200 && res.status < 300;
   if (ok && body?.type === 'success') {
-    const id = body.message;
-    if (typeof id === 'string' && id.trim()) return id.trim();
+    // A success without a usable request id (the one with an id returned above).
     throw new SmsError({
       ...base,
       code: 'unknown',
