@@ -164,9 +164,9 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
       transportError(Object.assign(new Error('Invalid URL'), { code: 'ERR_INVALID_URL' }), ctx),
     );
   }
-  const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
+  const { body } = req;
   const headers: Record<string, string> = { ...req.headers };
-  if (body) headers['content-length'] = String(body.length);
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body, 'utf8'));
 
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
@@ -245,7 +245,8 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
         );
       });
     });
-    request.end(body);
+    if (body === undefined) request.end();
+    else request.end(body, 'utf8');
   });
 }
 

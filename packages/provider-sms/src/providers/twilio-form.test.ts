@@ -16,8 +16,27 @@ it('encodeTwilioForm equals URLSearchParams with %20 for every BMP code unit, lo
       reference({ Body: text, [text.slice(0, 40)]: 'k' }),
     );
   }
-  const samples = ["!'()~*-._ +&=%#?/", 'a\uD800b', '\uDC00', '😀 ж €', ''];
+  const samples = [
+    "!'()~*-._ +&=%#?/",
+    'a\uD800b',
+    '\uDC00',
+    '😀 ж €',
+    '',
+    '+14155552671',
+    'Your code is 4821',
+    'a_b-c.d*e+f g',
+    'MG0123456789abcdef',
+  ];
   for (const s of samples) expect(encodeTwilioForm({ To: s, Body: s })).toBe(reference({ To: s, Body: s }));
+});
+
+it('encodeTwilioForm equals URLSearchParams for text of letters, digits, "*-._", "+" and " " (its fast path)', () => {
+  const alphabet = 'aZ09_*.-+ ';
+  for (let n = 0; n < 2000; n++) {
+    let text = '';
+    for (let i = 0, len = n % 23; i < len; i++) text += alphabet[(n * 7 + i * 13) % alphabet.length];
+    expect(encodeTwilioForm({ [text]: text })).toBe(reference({ [text]: text }));
+  }
 });
 
 it('encodeTwilioForm: repeated keys for arrays, Dates as ISO, objects as JSON, undefined skipped, null empty', () => {

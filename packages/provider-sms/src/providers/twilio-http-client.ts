@@ -76,6 +76,8 @@ export function runTwilioCall<T>(ctx: TwilioCallContext, fn: () => Promise<T>): 
 
 // What `URLSearchParams` percent-encodes but `encodeURIComponent` leaves as is.
 const FORM_EXTRA_RE = /[!'()~]/g;
+// Text of only these characters is its own encoding, but for "+" (%2B) and " " (%20).
+const FORM_SIMPLE_RE = /^[\w*.\- +]*$/;
 const formExtra = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
 
 /**
@@ -83,6 +85,8 @@ const formExtra = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}
  * surrogate becomes U+FFFD), with `%20` for a space: `encodeURIComponent` plus the five characters it leaves.
  */
 function encodeFormComponent(text: string): string {
+  // Most names and values (To, From, a phone number, a plain-text body) need only "+" and " " encoded.
+  if (FORM_SIMPLE_RE.test(text)) return text.replaceAll('+', '%2B').replaceAll(' ', '%20');
   let encoded: string;
   try {
     encoded = encodeURIComponent(text);
