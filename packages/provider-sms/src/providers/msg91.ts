@@ -261,7 +261,6 @@ export class Msg91Provider implements SmsProvider {
     return this.#pacingSender;
   }
 
-
   /**
    * Sends one message through the Flow API; resolves with MSG91's request id as `messageId`, status 'queued'
    * ('scheduled' with `sendAt`). `CRQID` is `options.attemptId` when given (under the dispatcher the caller's
