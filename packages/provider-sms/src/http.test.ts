@@ -104,3 +104,15 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(null, now)).toBeUndefined();
   });
 });
+
+describe('responses', () => {
+  it('expose Fetch Headers built on first read, and the raw headers as Node parsed them', async () => {
+    const res = await call();
+    expect(res.status).toBe(200);
+    expect(res.rawHeaders?.['content-length']).toBe('2');
+    expect(res.headers).toBeInstanceOf(Headers);
+    expect(res.headers).toBe(res.headers);
+    expect(res.headers.get('content-length')).toBe('2');
+    expect(res.text).toBe('ok');
+  });
+});

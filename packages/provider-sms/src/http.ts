@@ -1,12 +1,14 @@
-import type { IncomingMessage } from 'node:http';
 import { onAbort } from './abort-relay.js';
-import { nodeHttp, nodeHttps } from './builtins.js';
 import { checkDurationMs } from './duration.js';
 import { SmsError, sanitizeCause } from './errors.js';
+import { type HttpResponse, ReadResponse } from './http-response.js';
+import { type HttpTarget, httpTarget, startRequest } from './http-target.js';
 import type { SmsProviderName } from './types.js';
 
 /** Default per-request timeout of both providers. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export { type HttpResponse, headerRecord } from './http-response.js';
 
 /** One HTTP request made by a provider. */
 export interface HttpRequest {
@@ -19,13 +21,6 @@ export interface HttpRequest {
   provider: SmsProviderName;
   /** Values that must never appear in an error (tokens, keys, Basic headers). */
   secrets: readonly (string | undefined)[];
-}
-
-/** A response read in full. */
-export interface HttpResponse {
-  status: number;
-  headers: Headers;
-  text: string;
 }
 
 /** The transport options both providers take, checked. */
@@ -145,38 +140,6 @@ export function transportError(
 /** Largest response body read (bytes); a larger one is cut off and reported as `provider_unavailable`. */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-// One keep-alive pool per protocol, shared by every provider instance (all tenants). Idle sockets are
-// dropped after 4 s, before the usual 5 s server keep-alive, so a reused socket is rarely a dead one.
-let httpAgent: import('node:http').Agent | undefined;
-let httpsAgent: import('node:https').Agent | undefined;
-const AGENT_OPTIONS = {
-  keepAlive: true,
-  maxSockets: 256,
-  maxFreeSockets: 64,
-  timeout: 4_000,
-  scheduling: 'lifo',
-} as const;
-
-/** The shared keep-alive agent for a URL's protocol. */
-function agentFor(url: URL): import('node:http').Agent {
-  if (url.protocol === 'https:') {
-    httpsAgent ??= new (nodeHttps().Agent)(AGENT_OPTIONS);
-    return httpsAgent;
-  }
-  httpAgent ??= new (nodeHttp().Agent)(AGENT_OPTIONS);
-  return httpAgent;
-}
-
-/** Response headers as a Fetch `Headers` object. */
-function toHeaders(raw: IncomingMessage['headers']): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-  }
-  return headers;
-}
-
 /**
  * Sends one request over a shared keep-alive pool, with a timeout and the caller's signal, both of which
  * cancel the HTTP request (the socket is destroyed). Failures before the connection was established are
@@ -193,18 +156,17 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   };
   if (req.signal?.aborted)
     return Promise.reject(transportError(req.signal.reason, { ...ctx, callerAborted: true }));
-  let url: URL;
+  let target: HttpTarget;
   try {
-    url = new URL(req.url);
+    target = httpTarget(req.url);
   } catch {
     return Promise.reject(
       transportError(Object.assign(new Error('Invalid URL'), { code: 'ERR_INVALID_URL' }), ctx),
     );
   }
-  const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
+  const { body } = req;
   const headers: Record<string, string> = { ...req.headers };
-  if (body) headers['content-length'] = String(body.length);
-  const send = url.protocol === 'https:' ? nodeHttps().request : nodeHttp().request;
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body, 'utf8'));
 
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
@@ -218,7 +180,7 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     };
     let request: import('node:http').ClientRequest;
     try {
-      request = send(url, { method: req.method, headers, agent: agentFor(url) });
+      request = startRequest(target, req.method, headers);
     } catch (err) {
       // Synchronous rejections (e.g. a header value with a control character): nothing left, and
       // no timer or listener is registered yet.
@@ -244,7 +206,7 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
       : undefined;
 
     request.on('socket', (socket) => {
-      const secure = url.protocol === 'https:';
+      const { secure } = target;
       const markStarted = () => {
         ctx.started = true;
       };
@@ -277,14 +239,13 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
           finish(Object.assign(new Error('response incomplete'), { code: 'ECONNRESET' }));
           return;
         }
-        finish(undefined, {
-          status: res.statusCode ?? 0,
-          headers: toHeaders(res.headers),
-          text: Buffer.concat(chunks).toString('utf8'),
-        });
+        // Most answers arrive in one chunk: decode it without copying it first.
+        const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))?.toString('utf8') ?? '';
+        finish(undefined, new ReadResponse(res.statusCode ?? 0, res.headers, text));
       });
     });
-    request.end(body);
+    if (body === undefined) request.end();
+    else request.end(body, 'utf8');
   });
 }
 

@@ -60,3 +60,21 @@ it('BoundedLru: evicts exactly like a reference model over a long random mix of 
   }
   for (const k of model) expect(lru.has(k)).toBe(true);
 });
+
+it('BoundedLru: a hit on the newest key keeps the order; after delete or clear it is not taken for present', () => {
+  const lru = new BoundedLru<string, number>(2);
+  lru.set('a', 1);
+  lru.set('b', 2);
+  expect(lru.get('b')).toBe(2); // already the newest
+  lru.set('c', 3); // evicts a
+  expect([...lru.values()]).toEqual([2, 3]);
+  expect(lru.delete('c')).toBe(true);
+  expect(lru.get('c')).toBeUndefined();
+  lru.get('b');
+  lru.set('d', 4);
+  lru.set('e', 5); // evicts b
+  expect(lru.has('b')).toBe(false);
+  lru.clear();
+  expect(lru.get('e')).toBeUndefined();
+  expect(lru.size).toBe(0);
+});

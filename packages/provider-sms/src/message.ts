@@ -1,4 +1,5 @@
 import { SmsError } from './errors.js';
+import { BoundedLru } from './lru.js';
 import { MAX_BODY_LENGTH } from './message-limits.js';
 import { snapshotMessage } from './snapshot-message.js';
 import { hasLoneSurrogate } from './text-checks.js';
@@ -45,18 +46,45 @@ const loadSegmentsLib = (): Promise<SegmentsLib> => {
 // extension characters ^ { } \ [ ] ~ | take two). Most bodies are only these: count them directly.
 const GSM7_BASIC_ASCII = /^[\n\r !"#$%&'()*+,\-./0-9:;<=>?@A-Z_a-z]*$/;
 
+/** Segments of a body of only basic GSM-7 ASCII (counted directly, synchronously); undefined for any other body. */
+function basicGsm7Segments(body: string): SegmentInfo | undefined {
+  if (!GSM7_BASIC_ASCII.test(body)) return undefined;
+  return { segments: body.length <= 160 ? 1 : Math.ceil(body.length / 153), encoding: 'GSM-7' };
+}
+
 /** Counts the segments and picks the encoding of a body. */
 export async function countSegments(body: string): Promise<SegmentInfo> {
-  if (GSM7_BASIC_ASCII.test(body)) {
-    return { segments: body.length <= 160 ? 1 : Math.ceil(body.length / 153), encoding: 'GSM-7' };
-  }
+  const basic = basicGsm7Segments(body);
+  if (basic) return basic;
   const { SegmentedMessage } = await loadSegmentsLib();
   const seg = new SegmentedMessage(body, 'auto');
   return { segments: Math.max(1, seg.segmentsCount), encoding: seg.encodingName };
 }
 
-/** Normalizes a recipient to E.164 ('+' and digits) or throws `invalid_recipient`. */
+/** How many distinct recipients that passed the check are remembered (least recently used dropped first). */
+export const MAX_CACHED_RECIPIENTS = 4096;
+
+// The check is pure (the input string and the library's static metadata), so a recipient that passed it once
+// passes again: raw input → E.164. Only successes are kept; a bad number always runs the whole check.
+const checkedRecipients = new BoundedLru<string, string>(MAX_CACHED_RECIPIENTS);
+
+/** The E.164 form of a recipient that already passed `normalizeRecipient`, without running the check again. */
+function cachedRecipient(to: unknown): string | undefined {
+  return typeof to === 'string' ? checkedRecipients.get(to) : undefined;
+}
+
+/** Number of remembered recipients (at most `MAX_CACHED_RECIPIENTS`). @internal */
+export function cachedRecipientCount(): number {
+  return checkedRecipients.size;
+}
+
+/** Normalizes a recipient to E.164 ('+' and digits) or throws `invalid_recipient`; a recipient seen before costs a lookup. */
 export async function normalizeRecipient(to: unknown, provider?: SmsProviderName): Promise<string> {
+  return cachedRecipient(to) ?? checkRecipient(to, provider);
+}
+
+/** The whole recipient check (format, then the library's possible-number test); remembers a success. */
+async function checkRecipient(to: unknown, provider?: SmsProviderName): Promise<string> {
   const fail = (why: string) =>
     new SmsError({
       code: 'invalid_recipient',
@@ -71,6 +99,7 @@ export async function normalizeRecipient(to: unknown, provider?: SmsProviderName
   if (!E164_RE.test(compact)) throw fail('is not an E.164 phone number');
   const { isPossiblePhoneNumber } = await loadPhoneLib();
   if (!isPossiblePhoneNumber(compact)) throw fail('is not a possible phone number');
+  checkedRecipients.set(to, compact);
   return compact;
 }
 
@@ -85,16 +114,20 @@ export async function checkMessage(message: SmsMessage, provider?: SmsProviderNa
   const invalid = (why: string) =>
     new SmsError({ code: 'invalid_message', message: why, ...(provider ? { provider } : {}) });
   const snapshot = snapshotMessage(message, provider);
-  const to = await normalizeRecipient(snapshot.to, provider);
+  // A remembered recipient and a basic GSM-7 body need no await (each one costs a microtask turn).
+  const to = cachedRecipient(snapshot.to) ?? (await checkRecipient(snapshot.to, provider));
   const { body } = snapshot;
   if (typeof body !== 'string') throw invalid('message.body must be a string');
   if (body.length > MAX_BODY_LENGTH) {
     throw invalid(`message.body is ${body.length} characters; the maximum is ${MAX_BODY_LENGTH}`);
   }
   if (BLANK_BODY_RE.test(body)) throw invalid('message.body is empty');
-  if (hasLoneSurrogate(body))
+  // A basic GSM-7 body is ASCII, which holds no surrogate at all.
+  const basic = basicGsm7Segments(body);
+  if (!basic && hasLoneSurrogate(body))
     throw invalid('message.body contains a lone surrogate (not well-formed UTF-16)');
-  return { to, body, ...(await countSegments(body)) };
+  const { segments, encoding } = basic ?? (await countSegments(body));
+  return { to, body, segments, encoding };
 }
 
 /** Masks a phone number for logs: keeps the first 5 and last 2 characters, e.g. +1415*****71. */

@@ -28,13 +28,16 @@ export function createdTwilioMessageError(
   secrets: readonly (string | undefined)[] = [],
 ): SmsError | undefined {
   const messageId = typeof msg.sid === 'string' && msg.sid ? msg.sid : undefined;
+  const noCode = msg.errorCode === null || msg.errorCode === undefined || String(msg.errorCode).trim() === '';
+  // The common case first, before any error detail is built: a SID and a live status, no error code.
+  if (noCode && messageId !== undefined && isSmsStatus(msg.status) && !FAILED_STATUSES.has(msg.status))
+    return undefined;
   const base = {
     provider: 'twilio' as const,
     ...(httpStatus !== undefined ? { httpStatus } : {}),
     ...(messageId !== undefined ? { messageId } : {}),
   };
-  const hasCode =
-    msg.errorCode !== null && msg.errorCode !== undefined && String(msg.errorCode).trim() !== '';
+  const hasCode = !noCode;
   const failed = typeof msg.status === 'string' && FAILED_STATUSES.has(msg.status);
   if (hasCode || failed) {
     const n = Number(msg.errorCode);

@@ -94,6 +94,11 @@ export function readMsg91SendResponse(
   secrets: readonly (string | undefined)[] = [],
 ): string {
   const body = parseJson(res.text);
+  const ok = res.status >= 200 && res.status < 300;
+  // The common case first: nothing of the answer goes into an error, so nothing needs redacting.
+  if (ok && body?.type === 'success' && typeof body.message === 'string' && body.message.trim()) {
+    return body.message.trim();
+  }
   const code = codeOf(body, secrets);
   const text = safeText(messageOf(body), secrets);
   const providerCode = code ?? text;
@@ -105,10 +110,8 @@ export function readMsg91SendResponse(
   const detail = [text, code !== undefined ? `code ${code}` : undefined].filter(Boolean).join(', ');
   const suffix = detail ? `: ${detail}` : '';
 
-  const ok = res.status >= 200 && res.status < 300;
   if (ok && body?.type === 'success') {
-    const id = body.message;
-    if (typeof id === 'string' && id.trim()) return id.trim();
+    // A success without a usable request id (the one with an id returned above).
     throw new SmsError({
       ...base,
       code: 'unknown',
@@ -222,6 +225,11 @@ export function readMsg91BalanceResponse(
 export class Msg91Provider implements SmsProvider {
   readonly name = PROVIDER;
   readonly #authKey: string;
+  /** Values that must never appear in an error: the key as-is and in both URL encodings. */
+  readonly #secrets: readonly string[];
+  /** The Flow API URL and the request headers, the same for every send. */
+  readonly #flowUrl: string;
+  readonly #flowHeaders: Readonly<Record<string, string>>;
   readonly #config: Omit<Msg91Config, 'authKey'>;
   readonly #baseUrl: string;
   readonly #timeoutMs: number;
@@ -232,10 +240,18 @@ export class Msg91Provider implements SmsProvider {
   constructor(config: Msg91Config, options: ProviderOptions = {}) {
     const { authKey, ...rest } = parseConfig(msg91ConfigSchema, config, 'config', PROVIDER);
     this.#authKey = authKey;
+    const formEncoded = new URLSearchParams({ k: authKey }).toString().slice(2);
+    this.#secrets = [...new Set([authKey, encodeURIComponent(authKey), formEncoded])];
     this.#config = rest;
     const transport = parseTransportOptions(PROVIDER, options, MSG91_API_BASE_URL);
     this.#baseUrl = transport.baseUrl;
     this.#timeoutMs = transport.timeoutMs;
+    this.#flowUrl = `${this.#baseUrl}/api/v5/flow`;
+    this.#flowHeaders = Object.freeze({
+      authkey: authKey,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    });
     this.#logger = options?.logger;
   }
 
@@ -243,13 +259,6 @@ export class Msg91Provider implements SmsProvider {
   get pacingSender(): SmsPacingSender {
     this.#pacingSender ??= msg91PacingSender(this.#authKey);
     return this.#pacingSender;
-  }
-
-  /** Values that must never appear in an error: the key as-is and in both URL encodings. */
-  get #secrets(): string[] {
-    const key = this.#authKey;
-    const formEncoded = new URLSearchParams({ k: key }).toString().slice(2);
-    return [...new Set([key, encodeURIComponent(key), formEncoded])];
   }
 
   /**
@@ -300,13 +309,9 @@ export class Msg91Provider implements SmsProvider {
     );
     try {
       const res = await httpRequest({
-        url: `${this.#baseUrl}/api/v5/flow`,
+        url: this.#flowUrl,
         method: 'POST',
-        headers: {
-          authkey: this.#authKey,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
+        headers: this.#flowHeaders,
         body: JSON.stringify(payload),
         timeoutMs: this.#timeoutMs,
         signal: options.signal,

@@ -1,5 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { basicAuth, type HttpRequest, httpRequest, parseRetryAfter, parseTransportOptions } from '../http.js';
+import {
+  basicAuth,
+  type HttpRequest,
+  headerRecord,
+  httpRequest,
+  parseRetryAfter,
+  parseTransportOptions,
+} from '../http.js';
 
 /** Twilio's REST API host, used when no `apiBaseUrl` is given. */
 export const DEFAULT_TWILIO_API_BASE_URL = 'https://api.twilio.com';
@@ -51,17 +57,52 @@ export interface TwilioHttpClientOptions {
   timeoutMs?: number;
 }
 
-const calls = new AsyncLocalStorage<TwilioCallContext>();
+// The context of the SDK call being started. The SDK calls `httpClient.request()` synchronously from inside
+// `messages.create()` / `fetch()` / `page()` / `nextPage()` (twilio/lib/base/BaseTwilio.js, exact version pinned),
+// and `request()` reads this before its first await: a hand-over in a variable, not an AsyncLocalStorage, whose
+// promise hooks slow down every promise of the process once enabled.
+let starting: TwilioCallContext | undefined;
 
 /** Runs `fn` with a per-call context that the Twilio httpClient reads (signal) and fills (status, Retry-After). */
 export function runTwilioCall<T>(ctx: TwilioCallContext, fn: () => Promise<T>): Promise<T> {
-  return calls.run(ctx, fn);
+  const outer = starting;
+  starting = ctx;
+  try {
+    return fn();
+  } finally {
+    starting = outer;
+  }
+}
+
+// What `URLSearchParams` percent-encodes but `encodeURIComponent` leaves as is.
+const FORM_EXTRA_RE = /[!'()~]/g;
+// Text of only these characters is its own encoding, but for "+" (%2B) and " " (%20).
+const FORM_SIMPLE_RE = /^[\w*.\- +]*$/;
+const formExtra = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
+
+/**
+ * One name or value as `URLSearchParams` serializes it (UTF-8, only `*-._` and alphanumerics left as is; a lone
+ * surrogate becomes U+FFFD), with `%20` for a space: `encodeURIComponent` plus the five characters it leaves.
+ */
+function encodeFormComponent(text: string): string {
+  // Most names and values (To, From, a phone number, a plain-text body) need only "+" and " " encoded.
+  if (FORM_SIMPLE_RE.test(text)) return text.replaceAll('+', '%2B').replaceAll(' ', '%20');
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(text);
+  } catch {
+    // URIError: a lone surrogate, which URLSearchParams replaces by U+FFFD.
+    return new URLSearchParams([['', text]]).toString().slice(1).replace(/\+/g, '%20');
+  }
+  return encoded.replace(FORM_EXTRA_RE, formExtra);
 }
 
 /** Form-encodes values like the SDK (qs with `arrayFormat: 'repeat'`): repeated keys for arrays, `%20` for spaces. */
 export function encodeTwilioForm(values: Record<string, unknown> | undefined): string {
-  const out = new URLSearchParams();
-  for (const [key, value] of Object.entries(values ?? {})) {
+  let out = '';
+  if (!values) return out;
+  for (const key of Object.keys(values)) {
+    const value = values[key];
     for (const item of Array.isArray(value) ? value : [value]) {
       if (item === undefined) continue;
       const text =
@@ -72,10 +113,10 @@ export function encodeTwilioForm(values: Record<string, unknown> | undefined): s
             : typeof item === 'object'
               ? JSON.stringify(item)
               : String(item);
-      out.append(key, text);
+      out += `${out ? '&' : ''}${encodeFormComponent(key)}=${encodeFormComponent(text)}`;
     }
   }
-  return out.toString().replace(/\+/g, '%20');
+  return out;
 }
 
 /** Parses and checks a Twilio base URL (absolute http(s), no credentials), or throws `SmsError('invalid_config')`. */
@@ -92,51 +133,96 @@ export function rewriteTwilioUrl(uri: string, base: URL, params?: Record<string,
   return `${base.origin}${prefix}${u.pathname}${search}`;
 }
 
+/** The Basic header of an account and the strings to redact with it (the password, the header, its credentials). */
+interface AccountAuth {
+  username: string;
+  password: string;
+  header: string;
+  secrets: readonly string[];
+}
+
+/** Builds the Basic auth of an account, or reuses `last` when it is the same account (one client serves one). */
+function accountAuth(username: string, password: string, last: AccountAuth | undefined): AccountAuth {
+  if (last && last.username === username && last.password === password) return last;
+  const header = basicAuth(username, password);
+  return { username, password, header, secrets: [password, header, header.slice('Basic '.length)] };
+}
+
+/** The request headers: the SDK's, minus Connection and Authorization (the transport and we set those). */
+function copySdkHeaders(from: TwilioSdkRequest['headers']): {
+  headers: Record<string, string>;
+  json: boolean;
+} {
+  const headers: Record<string, string> = {};
+  let json = false;
+  for (const k in from) {
+    const v = from[k];
+    if (v === undefined) continue;
+    const lower = k.toLowerCase();
+    // The transport manages the connection; credentials are set below, never taken from the caller's headers.
+    if (lower === 'connection' || lower === 'authorization') continue;
+    const text = String(v);
+    if (lower === 'content-type') json = text.includes('application/json');
+    headers[k] = text;
+  }
+  return { headers, json };
+}
+
 /**
  * Builds the SDK `httpClient`: a plain object (no axios, no agent per client) on the package's transport, so
- * all tenants share one connection pool. It keeps no request state (no `lastRequest` holding credentials).
- * Throws `SmsError('invalid_config')` for a bad `apiBaseUrl` or `timeoutMs`.
+ * all tenants share one connection pool. It keeps no request state (no `lastRequest` holding credentials);
+ * it remembers the last Basic header it built and the last URL it rewrote, both derived from its own
+ * account's configuration. Throws `SmsError('invalid_config')` for a bad `apiBaseUrl` or `timeoutMs`.
  */
 export function createTwilioHttpClient(options: TwilioHttpClientOptions = {}): TwilioHttpClient {
   const transport = parseTransportOptions('twilio', options, DEFAULT_TWILIO_API_BASE_URL);
   const base = new URL(transport.baseUrl);
   const { timeoutMs } = transport;
+  let auth: AccountAuth | undefined;
+  let lastUri: string | undefined;
+  let lastUrl = '';
   return {
     async request(opts: TwilioSdkRequest): Promise<TwilioSdkResponse> {
-      const ctx = calls.getStore();
+      const ctx = starting; // read before the first await (see runTwilioCall)
       const method = opts.method.toUpperCase() as HttpRequest['method'];
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(opts.headers ?? {})) {
-        const lower = k.toLowerCase();
-        // The transport manages the connection; credentials are set below, never taken from the caller's headers.
-        if (v !== undefined && lower !== 'connection' && lower !== 'authorization') headers[k] = String(v);
+      const { headers, json } = copySdkHeaders(opts.headers);
+      let secrets: readonly (string | undefined)[] = [];
+      if (opts.username && opts.password) {
+        auth = accountAuth(opts.username, opts.password, auth);
+        headers.Authorization = auth.header;
+        secrets = auth.secrets;
+      } else if (opts.authStrategy) {
+        const header = await opts.authStrategy.getAuthString();
+        if (header) headers.Authorization = header;
+        secrets = [opts.password, header, header?.replace(/^\S+\s+/, '')];
       }
-      let auth: string | undefined;
-      if (opts.username && opts.password) auth = basicAuth(opts.username, opts.password);
-      else if (opts.authStrategy) auth = await opts.authStrategy.getAuthString();
-      if (auth) headers.Authorization = auth;
       let body: string | undefined;
-      if (opts.data && method !== 'GET') {
-        const type = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
-        body = type.includes('application/json') ? JSON.stringify(opts.data) : encodeTwilioForm(opts.data);
+      if (opts.data && method !== 'GET')
+        body = json ? JSON.stringify(opts.data) : encodeTwilioForm(opts.data);
+      let url: string;
+      if (opts.params === undefined && opts.uri === lastUri) url = lastUrl;
+      else {
+        url = rewriteTwilioUrl(opts.uri, base, opts.params);
+        if (opts.params === undefined) [lastUri, lastUrl] = [opts.uri, url];
       }
       const res = await httpRequest({
-        url: rewriteTwilioUrl(opts.uri, base, opts.params),
+        url,
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
         timeoutMs: opts.timeout ?? timeoutMs,
         signal: ctx?.signal,
         provider: 'twilio',
-        secrets: [opts.password, auth, auth?.replace(/^\S+\s+/, '')],
+        secrets,
       });
+      const resHeaders = headerRecord(res);
       if (ctx) {
         ctx.httpStatus = res.status;
-        const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+        const retryAfterMs = parseRetryAfter(resHeaders['retry-after']);
         if (retryAfterMs !== undefined) ctx.retryAfterMs = retryAfterMs;
         else delete ctx.retryAfterMs;
       }
-      return { statusCode: res.status, body: res.text, headers: Object.fromEntries(res.headers) };
+      return { statusCode: res.status, body: res.text, headers: resHeaders };
     },
   };
 }

@@ -160,4 +160,33 @@ describe('TwilioProvider transport faults (real sockets)', () => {
     expect(err).toMatchObject({ code: 'aborted', outcome: 'unknown', retryable: false });
     await within(t.socketClosed, 1_000, 'server socket close');
   });
+
+  // The signal reaches the transport through the SDK by a synchronous hand-over (runTwilioCall): every kind of call.
+  it('the signal reaches the transport for verify, listMessages and a send of a provider whose SDK client exists', async () => {
+    const t = await startServer(() => {});
+    const p = provider(t.url);
+    const calls: Array<(signal: AbortSignal) => Promise<unknown>> = [
+      (signal) => p.verify({ signal }),
+      (signal) => p.listMessages({ to: TO }, { signal }).next(),
+      (signal) => p.send({ to: TO, body: 'hi' }, { signal }),
+    ];
+    for (const call of calls) {
+      const controller = new AbortController();
+      const before = t.requests;
+      const pending = rejection(call(controller.signal));
+      await within(
+        new Promise<void>((r) => {
+          const poll = () => (t.requests > before ? r() : setTimeout(poll, 5));
+          poll();
+        }),
+        1_000,
+        'request',
+      );
+      controller.abort();
+      expect(await within(pending, 1_000, 'aborted call')).toMatchObject({
+        code: 'aborted',
+        outcome: 'unknown',
+      });
+    }
+  });
 });

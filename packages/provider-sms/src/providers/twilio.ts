@@ -7,7 +7,7 @@ import {
   type TwilioConfig,
   twilioConfigSchema,
 } from '../config/schemas.js';
-import { SmsError } from '../errors.js';
+import type { SmsError } from '../errors.js';
 import { basicAuth, transportError } from '../http.js';
 import { checkMessage, maskPhone } from '../message.js';
 import { type SmsPacingSender, twilioPacingSender } from '../pacing/sender-key.js';
@@ -31,56 +31,11 @@ import {
 } from './twilio-http-client.js';
 import { type TwilioListedMessage, type TwilioListQuery, toListedMessage } from './twilio-listed-message.js';
 import { twilioMessageOptions } from './twilio-message-options.js';
+import { loadSdk, type SdkClient, type SdkPage } from './twilio-sdk.js';
 
 export type { TwilioFailure } from './map-twilio-error.js';
 export { mapTwilioError, twilioFailureToSmsError } from './map-twilio-error.js';
 export { TWILIO_ERROR_CODES } from './twilio-error-codes.js';
-
-/** The part of the SDK client this provider uses. */
-interface SdkClient {
-  messages: {
-    create(params: Record<string, unknown>): Promise<TwilioCreatedMessage>;
-    page(params: Record<string, unknown>): Promise<SdkPage>;
-  };
-  api: { v2010: { accounts(sid: string): { fetch(): Promise<unknown> } } };
-}
-
-/** A page of the SDK's list: its instances and the next page (undefined after the last). */
-interface SdkPage {
-  instances: Array<Record<string, unknown>>;
-  nextPage(): Promise<SdkPage> | undefined;
-}
-
-type SdkFactory = (accountSid: string, authToken: string, opts: Record<string, unknown>) => SdkClient;
-
-let sdk: Promise<SdkFactory> | undefined;
-
-type SdkClass = new (accountSid: string, authToken: string, opts: Record<string, unknown>) => SdkClient;
-
-/**
- * Loads the SDK's REST client class on first use, through the module's default export (named ESM imports
- * break). `twilio/lib/rest/Twilio.js` is what `twilio()` constructs, without the webhooks, JWT and TwiML
- * modules the package root also loads (≈ 40 ms of its ≈ 200 ms); `twilio` is pinned to an exact version.
- */
-function loadSdk(): Promise<SdkFactory> {
-  sdk ??= import('twilio/lib/rest/Twilio.js').then(
-    (m) => {
-      const Twilio = ((m as { default?: unknown }).default ?? m) as SdkClass;
-      return (accountSid, authToken, opts) => new Twilio(accountSid, authToken, opts);
-    },
-    (err: unknown) => {
-      sdk = undefined;
-      throw new SmsError({
-        code: 'unknown',
-        provider: 'twilio',
-        outcome: 'not_sent',
-        message: 'Could not load the twilio SDK',
-        cause: err,
-      });
-    },
-  );
-  return sdk;
-}
 
 /** The strings to redact for a Twilio account: the auth token and its Basic auth header (with and without "Basic "). */
 export function twilioSecrets(accountSid: string, authToken: string): string[] {
@@ -94,17 +49,24 @@ export class TwilioProvider implements SmsProvider {
   readonly #accountSid: string;
   readonly #authToken: string;
   readonly #from: string;
+  /** `messagingServiceSid` for an MG… sender, else `from`: the create parameter that carries `#from`. */
+  readonly #fromParam: 'from' | 'messagingServiceSid';
   readonly #secrets: readonly string[];
   readonly #httpClient: TwilioHttpClient;
   readonly #statusCallbackUrl: string | undefined;
   readonly #logger: Logger | undefined;
   #client: Promise<SdkClient> | undefined;
+  /** The SDK client once built (sends after the first skip the await on `#client`). */
+  #readyClient: SdkClient | undefined;
+  /** `client.messages`, read once: the SDK resolves it through three getters per access. */
+  #messages: SdkClient['messages'] | undefined;
 
   constructor(config: TwilioConfig, options: ProviderOptions = {}) {
     const c = parseConfig(twilioConfigSchema, config, 'config', 'twilio');
     this.#accountSid = c.accountSid;
     this.#authToken = c.authToken;
     this.#from = c.fromNumber;
+    this.#fromParam = MESSAGING_SERVICE_SID_RE.test(c.fromNumber) ? 'messagingServiceSid' : 'from';
     this.#secrets = twilioSecrets(c.accountSid, c.authToken);
     this.#httpClient = createTwilioHttpClient({
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
@@ -138,28 +100,28 @@ export class TwilioProvider implements SmsProvider {
     const attemptId = checkAttemptId(options.attemptId, 'twilio');
     const snapshot = snapshotMessage(message, 'twilio');
     const checked = await checkMessage(snapshot, 'twilio');
-    const params: Record<string, unknown> = {
-      to: checked.to,
-      body: checked.body,
-      ...twilioMessageOptions(snapshot, this.#from),
-    };
-    if (MESSAGING_SERVICE_SID_RE.test(this.#from)) params.messagingServiceSid = this.#from;
-    else params.from = this.#from;
+    const params: Record<string, unknown> =
+      snapshot.validityPeriodSec === undefined && snapshot.sendAt === undefined
+        ? {}
+        : twilioMessageOptions(snapshot, this.#from);
+    params.to = checked.to;
+    params.body = checked.body;
+    params[this.#fromParam] = this.#from;
     if (this.#statusCallbackUrl) {
       params.statusCallback =
         attemptId === undefined
           ? this.#statusCallbackUrl
           : withAttemptQuery(this.#statusCallbackUrl, attemptId);
     }
-    const to = maskPhone(checked.to);
     const ctx: TwilioCallContext = { signal: options.signal };
     let msg: TwilioCreatedMessage;
     try {
-      msg = await this.#call(ctx, (client) => client.messages.create(params));
+      msg = await this.#call(ctx, (client) => {
+        this.#messages ??= client.messages;
+        return this.#messages.create(params);
+      });
     } catch (err) {
-      this.#log({
-        op: 'send',
-        to,
+      this.#logSend(checked.to, {
         code: (err as SmsError).code,
         providerCode: (err as SmsError).providerCode,
       });
@@ -167,9 +129,7 @@ export class TwilioProvider implements SmsProvider {
     }
     const failure = createdTwilioMessageError(msg, ctx.httpStatus, this.#secrets);
     if (failure) {
-      this.#log({
-        op: 'send',
-        to,
+      this.#logSend(checked.to, {
         code: failure.code,
         providerCode: failure.providerCode,
         messageId: msg.sid,
@@ -178,7 +138,7 @@ export class TwilioProvider implements SmsProvider {
     }
     const status = msg.status as SmsStatus;
     const numSegments = Number(msg.numSegments);
-    this.#log({ op: 'send', to, status, messageId: msg.sid });
+    this.#logSend(checked.to, { status, messageId: msg.sid });
     return {
       messageId: msg.sid as string,
       provider: 'twilio',
@@ -255,7 +215,7 @@ export class TwilioProvider implements SmsProvider {
           started: false,
         });
       }
-      const client = await this.#getClient();
+      const client = this.#readyClient ?? (await this.#getClient());
       return await runTwilioCall(ctx, () => fn(client));
     } catch (err) {
       throw mapTwilioError(err, ctx, this.#secrets);
@@ -264,18 +224,24 @@ export class TwilioProvider implements SmsProvider {
 
   /** Builds the SDK client once per provider: our httpClient, `autoRetry` off, lazy loading. */
   #getClient(): Promise<SdkClient> {
-    this.#client ??= loadSdk().then((twilio) =>
-      twilio(this.#accountSid, this.#authToken, {
+    this.#client ??= loadSdk().then((twilio) => {
+      this.#readyClient = twilio(this.#accountSid, this.#authToken, {
         accountSid: this.#accountSid,
         httpClient: this.#httpClient,
         autoRetry: false,
         lazyLoading: true,
-      }),
-    );
+      });
+      return this.#readyClient;
+    });
     this.#client.catch(() => {
       this.#client = undefined;
     });
     return this.#client;
+  }
+
+  /** Logs a send with the recipient masked; without a logger nothing is built. */
+  #logSend(to: string, fields: Record<string, unknown>): void {
+    if (this.#logger) this.#log({ op: 'send', to: maskPhone(to), ...fields });
   }
 
   /** Debug log without secrets; a failing logger never breaks a send. */
