@@ -58,8 +58,9 @@ export interface TwilioHttpClientOptions {
 }
 
 // The context of the SDK call being started. The SDK calls `httpClient.request()` synchronously from inside
-// `messages.create()` / `fetch()` / `page()` / `nextPage()` (twilio/lib/base/BaseTwilio.js, exact version pinned),
-// and `request()` reads this before its first await: a hand-over in a variable, not an AsyncLocalStorage, whose
+// `messages.create()` / `fetch()` / `page()` / `nextPage()` (twilio/lib/base/BaseTwilio.js of the 6.3 line the
+// package depends on; twilio.socket.test.ts fails for every kind of call if a version stops doing so, and a request
+// made later would only see no context, never another call's), and `request()` reads this before its first await: a hand-over in a variable, not an AsyncLocalStorage, whose
 // promise hooks slow down every promise of the process once enabled.
 let starting: TwilioCallContext | undefined;
 
