@@ -112,7 +112,7 @@ ${
 ### Ceiling: ${ceiling.workers} workers at the chaos run's ${ceiling.concurrency} jobs in flight, no chaos (${ceiling.notifications} notifications)
 
 ${HEADER}
-${row(ceiling, ratio(base, ceiling.throughputPerSec))}
+${row(ceiling, `${ratio(base, ceiling.throughputPerSec)} (of 1 × ${onePoint?.concurrency ?? 'n/a'})`)}
 
 ${ceilingSentence(ceiling, cores)}
 `

@@ -96,7 +96,7 @@ describe('loadtestSection', () => {
     const md = section([point(1, 20), point(4, 61)], ceiling);
     expect(ceilingRate(ceiling, 2)).toBe(80);
     expect(md).toContain("### Ceiling: 4 workers at the chaos run's 8 jobs in flight");
-    expect(md).toContain('| 4 | 8 | 70 | 3.50× | 1500/1500 |');
+    expect(md).toContain('| 4 | 8 | 70 | 3.50× (of 1 × 2) | 1500/1500 |');
     expect(md).toContain(ceilingSentence(ceiling, 2));
     expect(ceilingSentence(ceiling, 2)).toContain('2 cores × 1000 / 25 ms ≈ 80/s');
     expect(md.indexOf('### Ceiling')).toBeLessThan(md.indexOf('### Chaos'));
