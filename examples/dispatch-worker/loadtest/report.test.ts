@@ -8,7 +8,7 @@ import {
   jobBreakdown,
   loadtestSection,
 } from './benchmarks-section.mjs';
-import { formatJsonLine, formatTable, verdict } from './report.mjs';
+import { formatJsonLine, formatTable, throughputEntry, verdict } from './report.mjs';
 
 const zeros = { duplicates: 0, lost: 0, unknownLeft: 0, providerMessages: 5, ledgerAccepted: 5 };
 const point = (workers: number, throughputPerSec: number) => ({
@@ -37,6 +37,23 @@ describe('report', () => {
       '2 duplicates, providerMessages 5 != ledgerAccepted 4',
     );
     expect(formatTable({ ...zeros, pass: false, verdict: 'x' })).toContain('FAIL: x');
+  });
+
+  it("a --json throughput/ceiling entry carries the point's concurrency, rate, CPU and job times, nothing else", () => {
+    const p = { ...point(4, 38.4), pass: true, examples: ['x'], faultsInjected: {} };
+    const entry = throughputEntry(p as unknown as Parameters<typeof throughputEntry>[0]);
+    expect(entry).toEqual({
+      workers: 4,
+      concurrency: 2,
+      notifications: 100,
+      ledgerAccepted: 100,
+      throughputPerSec: 38.4,
+      drainedMs: 10_000,
+      cpuMsPerAccepted: 25,
+      jobMs: { p50: 200, p90: 300 },
+      loadAverage: 3,
+      pass: true,
+    });
   });
 });
 

@@ -5,7 +5,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, USAGE, UsageError } from './args.mjs';
 import { loadtestSection } from './benchmarks-section.mjs';
-import { formatJsonLine, formatTable, verdict } from './report.mjs';
+import { formatJsonLine, formatTable, throughputEntry, verdict } from './report.mjs';
 import { runScenario } from './scenario.mjs';
 
 /** The repository's BENCHMARKS.md writer (scripts/benchmarks-md.mjs: it rewrites only the section it is given). */
@@ -44,19 +44,6 @@ export async function runLoadtest(settings, ctx) {
   ctx.log(`[loadtest] ceiling: ${CEILING_WORKERS} workers × ${settings.concurrency} jobs, no chaos`);
   const ceiling = await point({ ...quiet, workers: CEILING_WORKERS });
   return { figures, series, ceiling };
-}
-
-/**
- * A series or ceiling point as the `--json` line's `throughput`/`ceiling` entries carry it.
- * @param {Awaited<ReturnType<typeof runScenario>> & { loadAverage: number }} p
- */
-export function throughputEntry(p) {
-  const { workers, concurrency, notifications, ledgerAccepted, throughputPerSec, drainedMs } = p;
-  const { cpuMsPerAccepted, jobMs, loadAverage, pass } = p;
-  return {
-    ...{ workers, concurrency, notifications, ledgerAccepted, throughputPerSec, drainedMs },
-    ...{ cpuMsPerAccepted, jobMs, loadAverage, pass },
-  };
 }
 
 /**
