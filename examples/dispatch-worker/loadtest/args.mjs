@@ -31,12 +31,16 @@ export const USAGE = `pnpm loadtest [--quick] [--json] [--workers N] [--notifica
  */
 
 /**
- * Jobs in flight per worker in the throughput series: at ~19 ms CPU per notification (all processes) 2 cores carry
- * ≈ 105/s, and 4 workers × 2 jobs at the 150 ms latency want ≈ 40/s, so the series stays I/O-bound; 8 jobs would not.
+ * Jobs in flight per worker in the throughput series: at ~20 ms CPU per notification (all processes) 2 cores carry
+ * ≈ 100/s, and 4 workers × 2 jobs at the 150 ms latency want ≈ 40/s (measured: 0.83 of 2 cores), so the series stays
+ * I/O-bound; 8 jobs per worker want ≈ 150/s and are CPU-bound (the ceiling point measures that).
  */
 export const SERIES_CONCURRENCY = 2;
 
-/** Notifications per series point: at ≈ 40/s the 4-worker point (the shortest) still lasts ≈ 10 s. */
+/**
+ * Notifications per series point: at ≈ 30–40/s the 4-worker point (the shortest) lasts 10–15 s, so the span's ramp
+ * (to the first job) and tail (last job → drained, polled every 500 ms), measured at ≈ 0.2 s, stay ≈ 2 % of it.
+ */
 export const SERIES_NOTIFICATIONS = 400;
 
 const NUMBERS = /** @type {const} */ ({
