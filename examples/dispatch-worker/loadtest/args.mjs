@@ -10,7 +10,9 @@ export const USAGE = `pnpm loadtest [--quick] [--json] [--workers N] [--notifica
   --json                  stdout is exactly one JSON line; every log line (children's too) goes to stderr
   --workers N             worker processes at a time (default 4; quick 3)
   --notifications M       distinct notifications (default 1500; quick 600)
-  --concurrency C         jobs in flight per worker (default 8)
+  --concurrency C         jobs in flight per worker (default 8; also the ceiling point's)
+  --series-concurrency C  jobs in flight per worker in the 1/2/4-worker series (default 2: 4 workers stay I/O-bound)
+  --series-notifications M  notifications per series point (default 400: the 4-worker point lasts ≥ ~10 s)
   --latency-ms MS         emulated provider latency per request (default 150)
   --kill-every-ms MS      SIGKILL a random worker this often (default 5000; quick 4000; 0 = never)
   --fault-every-ms MS     inject the next provider fault this often (default 1500; 0 = never)
@@ -18,20 +20,35 @@ export const USAGE = `pnpm loadtest [--quick] [--json] [--workers N] [--notifica
   --tenants T             tenants (default 50), of which --twilio-tenants (default 15) have their own Twilio account
   --min-kills K           the drain is not declared before K kills (default 1; with kills on)
   --no-chaos              neither kills nor faults (what the throughput series runs)
-  --no-throughput         full run without the 1/2/4-worker throughput series
+  --no-throughput         full run without the 1/2/4-worker throughput series and the ceiling point
   --no-write              do not write BENCHMARKS.md's loadtest section
   --help                  this text`;
 
 /**
  * @typedef {{ quick: boolean, json: boolean, workers: number, notifications: number, concurrency: number,
- *   latencyMs: number, killEveryMs: number, faultEveryMs: number, reenqueueShare: number, tenants: number,
+ *   seriesConcurrency: number, seriesNotifications: number, latencyMs: number, killEveryMs: number, faultEveryMs: number, reenqueueShare: number, tenants: number,
  *   twilioTenants: number, minKills: number, chaos: boolean, throughput: boolean, write: boolean, help: boolean }} LoadtestSettings
  */
+
+/**
+ * Jobs in flight per worker in the throughput series: at ~20 ms CPU per notification (all processes) 2 cores carry
+ * ≈ 100/s, and 4 workers × 2 jobs at the 150 ms latency want ≈ 40/s (measured: 0.83 of 2 cores), so the series stays
+ * I/O-bound; 8 jobs per worker want ≈ 150/s and are CPU-bound (the ceiling point measures that).
+ */
+export const SERIES_CONCURRENCY = 2;
+
+/**
+ * Notifications per series point: at ≈ 30–40/s the 4-worker point (the shortest) lasts 10–15 s, so the span's ramp
+ * (to the first job) and tail (last job → drained, polled every 500 ms), measured at ≈ 0.2 s, stay ≈ 2 % of it.
+ */
+export const SERIES_NOTIFICATIONS = 400;
 
 const NUMBERS = /** @type {const} */ ({
   '--workers': ['workers', 1, 64],
   '--notifications': ['notifications', 1, 100_000],
   '--concurrency': ['concurrency', 1, 200],
+  '--series-concurrency': ['seriesConcurrency', 1, 200],
+  '--series-notifications': ['seriesNotifications', 1, 100_000],
   '--latency-ms': ['latencyMs', 0, 10_000],
   '--kill-every-ms': ['killEveryMs', 0, 600_000],
   '--fault-every-ms': ['faultEveryMs', 0, 600_000],
@@ -54,6 +71,8 @@ export function parseArgs(argv) {
     workers: quick ? 3 : 4,
     notifications: quick ? 600 : 1500,
     concurrency: 8,
+    seriesConcurrency: SERIES_CONCURRENCY,
+    seriesNotifications: SERIES_NOTIFICATIONS,
     latencyMs: 150,
     killEveryMs: quick ? 4000 : 5000,
     faultEveryMs: 1500,

@@ -24,6 +24,17 @@ describe('parseArgs', () => {
     });
   });
 
+  it('the series runs at 2 jobs per worker and 400 notifications per point unless told otherwise', () => {
+    expect(parseArgs([])).toMatchObject({ concurrency: 8, seriesConcurrency: 2, seriesNotifications: 400 });
+    expect(parseArgs(['--series-concurrency', '3', '--series-notifications', '600'])).toMatchObject({
+      concurrency: 8,
+      seriesConcurrency: 3,
+      seriesNotifications: 600,
+    });
+    expect(() => parseArgs(['--series-concurrency', '0'])).toThrow(/--series-concurrency/);
+    expect(() => parseArgs(['--series-notifications', 'x'])).toThrow(/--series-notifications/);
+  });
+
   it('refuses unknown flags and bad numbers, naming them', () => {
     expect(() => parseArgs(['--wrokers', '3'])).toThrow(UsageError);
     expect(() => parseArgs(['--workers', '0'])).toThrow(/--workers/);

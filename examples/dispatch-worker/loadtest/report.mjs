@@ -56,3 +56,22 @@ export function verdict(f) {
     ? '0 duplicates, 0 lost, 0 unknownLeft, providerMessages == ledgerAccepted'
     : bad.join(', ');
 }
+
+/**
+ * A series or ceiling point as the `--json` line's `throughput`/`ceiling` entries carry it.
+ * @param {Awaited<ReturnType<typeof import('./scenario.mjs').runScenario>> & { loadAverage: number }} p
+ */
+export function throughputEntry(p) {
+  return {
+    workers: p.workers,
+    concurrency: p.concurrency,
+    notifications: p.notifications,
+    ledgerAccepted: p.ledgerAccepted,
+    throughputPerSec: p.throughputPerSec,
+    drainedMs: p.drainedMs,
+    cpuMsPerAccepted: p.cpuMsPerAccepted,
+    jobMs: p.jobMs,
+    loadAverage: p.loadAverage,
+    pass: p.pass,
+  };
+}

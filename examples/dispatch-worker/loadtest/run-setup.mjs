@@ -90,7 +90,8 @@ export async function startRun(s, ctx, cleanup) {
     reenqueue: pickReenqueued(notifications, s.reenqueueShare),
   });
   cleanup.push(() => queue.close());
-  const events = { starts: /** @type {{ jobId: string, at: number }[]} */ ([]), stalled: 0 };
+  /** @type {{ starts: { jobId: string, at: number }[], dones: { jobId: string, at: number }[], stalled: number }} */
+  const events = { starts: [], dones: [], stalled: 0 };
   const pool = await startWorkerPool({
     size: s.workers,
     file: WORKER,
@@ -98,6 +99,7 @@ export async function startRun(s, ctx, cleanup) {
     log: ctx.log,
     onEvent: (e) => {
       if (e.event === 'job') events.starts.push({ jobId: String(e.jobId), at: Date.now() });
+      if (e.event === 'job-done') events.dones.push({ jobId: String(e.jobId), at: Date.now() });
       if (e.event === 'stalled') events.stalled++;
     },
   });

@@ -4,6 +4,7 @@
 import { jobIdFor } from '../src/producer.mjs';
 import { startFaultInjection, startWorkerChaos } from './chaos.mjs';
 import { cpuSince, cpuSnapshot } from './cpu-usage.mjs';
+import { jobTimes } from './job-timings.mjs';
 import { isSettled } from './ledger-view.mjs';
 import { startRun } from './run-setup.mjs';
 import { countRedelivered, passes, throughputPerSec, verifyRun } from './verify.mjs';
@@ -90,6 +91,7 @@ async function driveLoad(s, ctx, { emulators, webhooks, pool, queue, view, notif
   await faults?.stop();
   return {
     drained,
+    startedAt: t0,
     drainedMs,
     loadPhaseMs,
     cpuMs,
@@ -155,6 +157,10 @@ async function settleAndVerify(s, { emulators, queue, view, notifications, event
     cpuMsPerAccepted: s.chaos
       ? undefined
       : Math.round((load.cpuMs / Math.max(1, v.ledgerAccepted)) * 10) / 10,
+    jobMs: jobTimes(events.starts, events.dones, {
+      from: load.startedAt,
+      to: load.startedAt + load.drainedMs,
+    }),
     handouts: jobs.handouts,
     stalled: events.stalled,
     failedJobs: queue.failedJobs,
