@@ -39,7 +39,8 @@ for (const dir of packages) {
   if (previous === hash) continue;
   const name = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name;
   process.stderr.write(`building ${name} (${previous ? 'sources changed' : 'no build yet'}) …\n`);
-  execFileSync('pnpm', ['--silent', 'run', 'build'], { cwd: dir, stdio: 'inherit' });
+  // The build's output goes to stderr: stdout belongs to the command that follows (`pnpm -s loadtest --json`).
+  execFileSync('pnpm', ['--silent', 'run', 'build'], { cwd: dir, stdio: ['ignore', 2, 2] });
   mkdirSync(join(stamp, '..'), { recursive: true });
   writeFileSync(stamp, hash);
 }
