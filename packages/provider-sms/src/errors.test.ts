@@ -93,6 +93,10 @@ describe('redactSecrets', () => {
     );
     expect(redactSecrets('Authorization: Basic QUM6dG9rZW4=')).toBe('Authorization: [REDACTED]');
     expect(redactSecrets('https://AC1:tok@api.twilio.com/x')).toBe('https://[REDACTED]api.twilio.com/x');
+    expect(redactSecrets('connect redis://:s3cret-pw@10.0.0.5:6380/2 failed')).toBe(
+      'connect redis://[REDACTED]10.0.0.5:6380/2 failed',
+    );
+    expect(redactSecrets('postgres://app:p%40ss@db:5432/x')).toBe('postgres://[REDACTED]db:5432/x');
   });
 });
 

@@ -130,7 +130,7 @@ const SECRET_PATTERNS: RegExp[] = [
   /\b(basic|bearer)\s+[A-Za-z0-9+/=]{12,}/gi,
   /([?&](?:authkey|auth_key|token|password|key)=)[^&\s"']+/gi,
   /(authkey["']?\s*[:=]\s*["']?)[^\s"',}&[]+/gi,
-  /(\/\/)[^/\s:@]+:[^/\s@]+@/g,
+  /(\/\/)[^/\s:@]*:[^/\s@]+@/g, // user:password@, and :password@ (Redis URLs have no user)
 ];
 
 /** Removes known secrets and anything shaped like a credential (Basic/Bearer headers, authkey=…, user:pass@) from text. */
