@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     name: 'provider-sms-cli',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 20_000,
+    testTimeout: 60_000,
     hookTimeout: 30_000,
     env: clearedSdkEnv,
   },
