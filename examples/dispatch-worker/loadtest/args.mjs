@@ -60,7 +60,7 @@ export function parseArgs(argv) {
     reenqueueShare: 0.1,
     tenants: 50,
     twilioTenants: 15,
-    minKills: 1,
+    minKills: quick ? 3 : 1,
     chaos: true,
     throughput: !quick,
     write: !quick,
