@@ -12,7 +12,7 @@ const services = await checkServices('loadtest smoke');
 describe.skipIf(services.skip)('pnpm loadtest, smoke', () => {
   beforeAll(() => services.assert());
 
-  it('3 workers, kills, faults and re-enqueued ids: 0 duplicates, 0 lost, 0 unknownLeft', async () => {
+  it('3 workers, ≥ 3 kills, faults, re-enqueued ids, withheld evidence: 0 duplicates, 0 lost, 0 unknownLeft', async () => {
     const settings = parseArgs(['--quick', '--notifications', '240', '--kill-every-ms', '2500']);
     const log: string[] = [];
     const f = await runScenario(settings, {
