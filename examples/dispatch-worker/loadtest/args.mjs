@@ -6,7 +6,7 @@ export class UsageError extends Error {}
 /** The usage text printed with `--help` or after a UsageError. */
 export const USAGE = `pnpm loadtest [--quick] [--json] [--workers N] [--notifications M] [options]
 
-  --quick                 ≤ 3 minutes: 3 workers, 600 notifications, kills every 4 s, no throughput series
+  --quick                 ≤ 3 minutes: 3 workers, 600 notifications, kills every 4 s (≥ 3), no throughput series
   --json                  stdout is exactly one JSON line; every log line (children's too) goes to stderr
   --workers N             worker processes at a time (default 4; quick 3)
   --notifications M       distinct notifications (default 1500; quick 600)
@@ -18,7 +18,7 @@ export const USAGE = `pnpm loadtest [--quick] [--json] [--workers N] [--notifica
   --fault-every-ms MS     inject the next provider fault this often (default 1500; 0 = never)
   --reenqueue-share F     share of ids enqueued again after BullMQ removed their job (default 0.1)
   --tenants T             tenants (default 50), of which --twilio-tenants (default 15) have their own Twilio account
-  --min-kills K           the drain is not declared before K kills (default 1; with kills on)
+  --min-kills K           the drain is not declared before K kills (default 1, 3 with --quick; with kills on)
   --no-chaos              neither kills nor faults (what the throughput series runs)
   --no-throughput         full run without the 1/2/4-worker throughput series and the ceiling point
   --no-write              do not write BENCHMARKS.md's loadtest section
@@ -79,7 +79,7 @@ export function parseArgs(argv) {
     reenqueueShare: 0.1,
     tenants: 50,
     twilioTenants: 15,
-    minKills: 1,
+    minKills: quick ? 3 : 1,
     chaos: true,
     throughput: !quick,
     write: !quick,

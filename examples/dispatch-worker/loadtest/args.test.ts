@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs, UsageError } from './args.mjs';
 
 describe('parseArgs', () => {
-  it('--quick: 3 workers, at least one kill, no throughput series, no BENCHMARKS.md', () => {
+  it('--quick: 3 workers, at least three kills, no throughput series, no BENCHMARKS.md', () => {
     expect(parseArgs(['--quick'])).toMatchObject({
       quick: true,
       workers: 3,
-      minKills: 1,
+      minKills: 3,
       chaos: true,
       throughput: false,
       write: false,

@@ -1,14 +1,17 @@
 // The Twilio and MSG91 emulators (live mode) in their own child process, each behind a latency proxy, driven over
 // IPC: `startEmulatorProcess()` forks this file; the child starts the emulators and answers inject / records /
 // close requests. The parent never holds the emulators' state, so a worker's load never shares their event loop.
+// Evidence is withheld for a share of messages (see `startEvidence`), so that the ledger's own reconciliation and its
+// refusal to re-send are what settles them, not a status callback or delivery report racing every re-ask.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startEvidence } from './emulator-process-evidence.mjs';
 import { startLatencyProxy } from './latency-proxy.mjs';
 
 /**
  * @typedef {{ accountSid: string, authToken: string }} EmulatorAccount
  * @typedef {{ sid: string, accountSid: string, from: string | null, to: string, body: string, status: string }} TwilioRecord
- * @typedef {{ requestId: string, mobile: string, body: string, crqid?: string }} Msg91Record
+ * @typedef {{ requestId: string, mobile: string, body: string, crqid?: string, reported: boolean }} Msg91Record
  * @typedef {{ twilio: TwilioRecord[], msg91: Msg91Record[], twilioReceived: number, msg91Received: number,
  *   twilioCallbacks: number, msg91Reports: number }} EmulatorRecords
  * @typedef {{ twilio: { url: string, accounts: EmulatorAccount[] },
@@ -62,6 +65,8 @@ export async function startEmulatorProcess(options, log = (line) => process.stde
      */
     inject: (/** @type {'twilio' | 'msg91'} */ provider, /** @type {object} */ fault) =>
       /** @type {Promise<boolean>} */ (call('inject', { provider, fault })),
+    /** Posts the MSG91 delivery reports held back so far (see `startEvidence`); resolves how many, once posted. */
+    releaseEvidence: () => /** @type {Promise<number>} */ (call('release-evidence')),
     /** Points MSG91's delivery reports at the webhook process. */
     setDlrUrl: (/** @type {string} */ url) => call('dlr-url', url),
     /** What both emulators recorded (after their pending callbacks and reports were posted). */
@@ -83,14 +88,18 @@ async function serve() {
   );
   /** @type {any} */
   let emu;
+  /** @type {Awaited<ReturnType<typeof startEvidence>> | undefined} */
+  let evidence;
   /** @type {Record<string, number>} */
   const lastInject = { twilio: -1, msg91: -1 };
   /** @type {Record<string, (arg: any) => Promise<unknown> | unknown>} */
   const handlers = {
     async start(/** @type {EmulatorStartOptions} */ o) {
       const accounts = Array.from({ length: Math.max(1, o.twilioAccounts) }, () => createTwilioTestAccount());
-      const twilio = await startTwilioEmulator({ mode: 'live', accounts });
-      const msg91 = await startMsg91Emulator({ mode: 'live', balance: 100_000_000 });
+      // Callbacks and reports are fired by `startEvidence`, which withholds a share of them.
+      const twilio = await startTwilioEmulator({ mode: 'live', accounts, statusCallbacks: false });
+      const msg91 = await startMsg91Emulator({ mode: 'test', balance: 100_000_000 });
+      evidence = await startEvidence({ twilio, msg91, quietAccountSid: accounts[0]?.accountSid ?? '' });
       const proxies = [
         await startLatencyProxy(twilio.url, o.latencyMs),
         await startLatencyProxy(msg91.url, o.latencyMs),
@@ -110,11 +119,14 @@ async function serve() {
       emu[provider].inject(fault);
       return true;
     },
+    'release-evidence': () => evidence?.release() ?? 0,
     'dlr-url': (url) => {
       emu.msg91.dlrUrl = url;
     },
     async records() {
+      await evidence?.settled();
       await Promise.all([emu.twilio.settled(), emu.msg91.settled()]);
+      const reported = evidence?.reportedRequestIds() ?? new Set();
       return {
         twilio: emu.twilio.messages.map((/** @type {any} */ m) => ({
           sid: m.sid,
@@ -129,6 +141,7 @@ async function serve() {
           mobile: m.mobile,
           body: m.variables.body ?? '',
           crqid: m.crqid,
+          reported: reported.has(m.requestId),
         })),
         twilioReceived: emu.twilio.received,
         msg91Received: emu.msg91.received,
@@ -137,6 +150,7 @@ async function serve() {
       };
     },
     async close() {
+      await evidence?.close();
       if (emu)
         await Promise.all([
           ...emu.proxies.map((/** @type {any} */ p) => p.close()),

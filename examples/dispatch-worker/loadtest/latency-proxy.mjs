@@ -1,6 +1,7 @@
 // A TCP proxy that delays every byte a client sends by a fixed latency before passing it on: put in front of an
 // emulator, each HTTP request reaches it `latencyMs` later (like a real provider's round trip), while the
-// emulator's faults (resets, hangs, 5xx) pass through unchanged because the proxy mirrors every close and reset.
+// emulator's faults (resets, hangs, 5xx) pass through unchanged because the proxy mirrors every close and reset, and
+// a request whose client died meanwhile still arrives (the provider records what left before the crash).
 import { createConnection, createServer } from 'node:net';
 
 /**
@@ -30,12 +31,14 @@ export async function startLatencyProxy(target, latencyMs) {
     // A reset on either side is mirrored as a reset on the other (the client sees what the emulator did).
     upstream.on('close', (hadError) => {
       for (const t of timers) clearTimeout(t);
+      if (client.destroyed) return;
       if (hadError || !upstream.readableEnded) client.resetAndDestroy();
       else client.end();
     });
+    // A client that goes away (a worker killed after its request left) does not take its request back: the bytes
+    // already sent still reach the upstream on time, then the upstream connection is ended.
     client.on('close', () => {
-      for (const t of timers) clearTimeout(t);
-      upstream.destroy();
+      timers.push(setTimeout(() => upstream.end(), latencyMs));
     });
   });
   await new Promise((resolve, reject) => {

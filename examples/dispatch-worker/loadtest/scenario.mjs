@@ -6,14 +6,14 @@ import { startFaultInjection, startWorkerChaos } from './chaos.mjs';
 import { cpuSince, cpuSnapshot } from './cpu-usage.mjs';
 import { jobTimes } from './job-timings.mjs';
 import { isSettled } from './ledger-view.mjs';
-import { startRun } from './run-setup.mjs';
+import { startRun, WORKER_TIMINGS } from './run-setup.mjs';
 import { countRedelivered, passes, throughputPerSec, verifyRun } from './verify.mjs';
 
 /**
- * The lease a reconciliation holds on a row (the library's default, also that of the dispatcher's own reconciler): a
- * worker killed while it looked up a row leaves the row to others only after it, so the final sweeps wait past it.
+ * The lease a worker's reconciliation holds on a row (`WORKER_TIMINGS`): a worker killed while it looked up a row
+ * leaves the row to others only after it, so the final sweeps wait past it.
  */
-const RECONCILE_LEASE_MS = 60_000;
+const RECONCILE_LEASE_MS = Number(WORKER_TIMINGS.RECONCILE_LEASE_MS);
 
 /**
  * @typedef {import('./args.mjs').LoadtestSettings} LoadtestSettings
@@ -33,7 +33,9 @@ export async function runScenario(s, ctx) {
     const run = await startRun(s, ctx, cleanup);
     const load = await driveLoad(s, ctx, run);
     await run.pool.stop();
-    return await settleAndVerify(s, run, load);
+    // The MSG91 reports held back during the load phase now reach the webhook (no worker left to re-send).
+    const releasedReports = await run.emulators.releaseEvidence();
+    return { ...(await settleAndVerify(s, run, load)), releasedReports };
   } finally {
     for (const close of cleanup.reverse())
       await close().catch((e) => ctx.log(`cleanup: ${e instanceof Error ? e.message : e}`));
@@ -129,6 +131,7 @@ async function settleAndVerify(s, { emulators, queue, view, notifications, event
       provider: /** @type {const} */ ('msg91'),
       id: m.requestId,
       body: m.body,
+      reported: m.reported,
     })),
   ];
   const v = verifyRun({ notifications, rows, messages });

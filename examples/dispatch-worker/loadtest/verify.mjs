@@ -6,7 +6,8 @@
  * @typedef {{ provider: string, accountSid?: string }} RowAttempt
  * @typedef {{ tenantId: string, notificationId: string, state: string, provider: string | null,
  *   messageId: string | null, reason?: string, attempts: RowAttempt[] }} LedgerRowView
- * @typedef {{ provider: 'twilio' | 'msg91', id: string, body: string }} ProviderMessage
+ * @typedef {{ provider: 'twilio' | 'msg91', id: string, body: string, reported?: boolean }} ProviderMessage
+ *   (`reported`: MSG91 only, whether its delivery report reached the webhook)
  * @typedef {{ duplicates: number, lost: number, unknownLeft: number, unresolvable: number, providerMessages: number,
  *   ledgerAccepted: number, ledgerRows: number, rejected: number, deferred: number, strayMessages: number,
  *   examples: Record<'duplicates' | 'lost' | 'unknownLeft' | 'unresolvable', string[]> }} Verdict
@@ -20,15 +21,16 @@ const NOT_SENT = new Set(['rejected', 'deferred']);
 
 /**
  * Whether the package had the means to settle an unknown/claimed row: a Twilio attempt (the account's messages
- * can be listed), no attempt at all (proved absent), or a MSG91 message the emulator holds (its delivery report,
- * CRQID echoed, names the attempt). A MSG91 attempt with no message at MSG91 has no evidence anywhere.
+ * can be listed), no attempt at all (proved absent), or a MSG91 message the emulator holds whose delivery report
+ * (CRQID echoed, naming the attempt) reached the webhook. A MSG91 attempt with no message at MSG91, or whose message
+ * got no report, has no evidence anywhere (MSG91 has no lookup).
  * @param {LedgerRowView} row
  * @param {ProviderMessage[]} messages the provider messages of this notification
  */
 export function isResolvable(row, messages) {
   if (row.attempts.length === 0) return true;
   if (row.attempts.some((a) => a.provider === 'twilio')) return true;
-  return messages.length > 0;
+  return messages.some((m) => m.provider === 'msg91' && m.reported === true);
 }
 
 /**

@@ -13,7 +13,12 @@ const row = (id: string, state: string, over: Record<string, unknown> = {}) => (
   ...over,
 });
 const tw = (sid: string, id: string) => ({ provider: 'twilio' as const, id: sid, body: `body of ${id}` });
-const m91 = (rid: string, id: string) => ({ provider: 'msg91' as const, id: rid, body: `body of ${id}` });
+const m91 = (rid: string, id: string, reported = true) => ({
+  provider: 'msg91' as const,
+  id: rid,
+  body: `body of ${id}`,
+  reported,
+});
 const msg91Attempt = { provider: 'msg91', attempts: [{ provider: 'msg91' }] };
 
 describe('verifyRun', () => {
@@ -94,6 +99,15 @@ describe('verifyRun', () => {
     expect(passes(v)).toBe(true);
   });
 
+  it('unresolvable: a MSG91 message MSG91 holds but whose delivery report was withheld', () => {
+    const v = verifyRun({
+      notifications: [n('a')],
+      rows: [row('a', 'unknown', { ...msg91Attempt, reason: 'no_lookup' })],
+      messages: [m91('R1', 'a', false)],
+    });
+    expect(v).toMatchObject({ unresolvable: 1, unknownLeft: 0, lost: 0 });
+  });
+
   it('a provider message that belongs to no notification is stray and breaks providerMessages == ledgerAccepted', () => {
     const v = verifyRun({
       notifications: [n('a')],
@@ -106,10 +120,18 @@ describe('verifyRun', () => {
 });
 
 describe('isResolvable', () => {
-  it('is false only for MSG91-only attempts with nothing at MSG91', () => {
-    expect(isResolvable(row('a', 'unknown', msg91Attempt), [])).toBe(false);
+  it('a row with no attempt is resolvable (proved absent)', () => {
+    expect(isResolvable(row('a', 'claimed', { attempts: [] }), [])).toBe(true);
+  });
+
+  it('a row with a Twilio attempt is resolvable (its account can be listed), even with nothing at Twilio', () => {
     expect(isResolvable(row('a', 'unknown'), [])).toBe(true);
+  });
+
+  it('a MSG91-only row is resolvable only when MSG91 holds its message and the report reached the webhook', () => {
     expect(isResolvable(row('a', 'unknown', msg91Attempt), [m91('R1', 'a')])).toBe(true);
+    expect(isResolvable(row('a', 'unknown', msg91Attempt), [m91('R1', 'a', false)])).toBe(false);
+    expect(isResolvable(row('a', 'unknown', msg91Attempt), [])).toBe(false);
   });
 });
 
