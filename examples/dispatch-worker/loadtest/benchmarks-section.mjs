@@ -135,6 +135,7 @@ ${ceilingSentence(ceiling, cores)}
 | **lost** | **${c.lost}** |
 | **unknownLeft** | **${c.unknownLeft}** |
 | unresolvable (MSG91, no evidence) | ${c.unresolvable} |
+| MSG91 reports withheld until the end (and Twilio account 1 without callbacks) | ${c.releasedReports ?? 'n/a'} |
 | providerMessages / ledgerAccepted | ${c.providerMessages} / ${c.ledgerAccepted} |
 | throughput under chaos | ${c.throughputPerSec} accepted/s |
 | verdict | ${c.pass ? 'PASS' : 'FAIL'}: ${c.verdict} |

@@ -14,6 +14,10 @@ const ROWS = [
   ['lost', 'no row, or a row that contradicts the provider'],
   ['unknownLeft', 'unknown/claimed rows the package could have settled'],
   ['unresolvable', 'unknown rows with no evidence anywhere (MSG91, nothing recorded)'],
+  [
+    'releasedReports',
+    'MSG91 reports withheld during the run (evidence only listing or sweeps had), posted at the end',
+  ],
   ['notSent', 'rows rejected or deferred (nothing at the provider)'],
   ['reconcileSweeps', 'reconcile sweeps after the drain'],
   ['throughputPerSec', 'accepted notifications per second, enqueue → drained'],
