@@ -83,17 +83,37 @@ export function jobOutcome(settled, options) {
 }
 
 /**
- * The backoff (ms) before retry number `attemptsMade + 1` of a `retry` outcome: the error's `retryAfterMs` (429
- * Retry-After, a paced sender) when set, else exponential from 1 s with jitter; between 250 ms and 60 s.
+ * The backoff (ms) before retry number `attemptsMade + 1` of a `retry` outcome: exponential from 1 s with jitter,
+ * never shorter than the error's `retryAfterMs` (429 Retry-After, a paced sender: a floor, so a sustained 429 cannot
+ * burn the attempts in seconds); between 250 ms and 60 s.
  * @param {number} attemptsMade @param {unknown} err @param {() => number} [random] @returns {number}
  */
 export function backoffDelayMs(attemptsMade, err, random = Math.random) {
-  const after = isSmsError(err) ? err.retryAfterMs : undefined;
-  if (after !== undefined && after > 0) return Math.min(atLeastMin(after), MAX_BACKOFF_MS);
-  const ceiling = Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, attemptsMade - 1), MAX_BACKOFF_MS);
+  const ceiling = backoffCeilingMs(attemptsMade);
   // "Equal jitter": half fixed, half random, so replicas retrying one outage spread out.
-  return atLeastMin(Math.round(ceiling / 2 + (random() * ceiling) / 2));
+  const exponential = Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  const after = isSmsError(err) ? (err.retryAfterMs ?? 0) : 0;
+  return Math.min(atLeastMin(Math.max(after, exponential)), MAX_BACKOFF_MS);
 }
+
+/**
+ * How long a job retried with `backoffDelayMs` waits in all before its last attempt fails (the backoffs alone, the
+ * dispatches' own time not counted): `minMs` with the lowest jitter, `maxMs` with the highest.
+ * @param {number} attempts the job's `attempts` @returns {{ minMs: number, maxMs: number }}
+ */
+export function giveUpAfterMs(attempts) {
+  let minMs = 0;
+  let maxMs = 0;
+  for (let made = 1; made < attempts; made++) {
+    minMs += backoffDelayMs(made, undefined, () => 0);
+    maxMs += backoffDelayMs(made, undefined, () => 1);
+  }
+  return { minMs, maxMs };
+}
+
+/** @param {number} attemptsMade @returns {number} */
+const backoffCeilingMs = (attemptsMade) =>
+  Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, attemptsMade - 1), MAX_BACKOFF_MS);
 
 /** @param {number} ms @returns {number} */
 const atLeastMin = (ms) => Math.max(MIN_RETRY_DELAY_MS, Math.ceil(ms));

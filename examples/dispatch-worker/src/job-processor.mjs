@@ -43,12 +43,39 @@ export function createJobProcessor({ dispatcher, outcome, signal, emit }) {
       return { provider: o.provider, messageId: o.messageId, deduplicated: o.deduplicated };
     const error = 'error' in settled ? settled.error : undefined;
     const why = error instanceof Error ? error.message : 'the dispatch failed unexpectedly';
-    if (o.kind === 'fail') throw new UnrecoverableError(`${o.code} (${o.state}): ${why}`);
+    if (o.kind === 'fail')
+      throw Object.assign(new UnrecoverableError(`${o.code} (${o.state}): ${why}`), {
+        code: o.code,
+        ledgerState: o.state,
+      });
     if (o.kind === 'delay') {
       await job.moveToDelayed(Date.now() + o.delayMs, token);
       throw new DelayedError(`${o.code} (${o.state}): asked again in ${o.delayMs} ms`);
     }
     throw error instanceof Error ? error : new Error(why);
+  };
+}
+
+/**
+ * The worker's `failed` listener: a job that failed for good (not one BullMQ retries) logs `job-rejected` (warn) when
+ * the dispatch refused it for good (rejected, bad job data), else `job-abandoned` (error): BullMQ gave up on it
+ * (attempts, started attempts or stalls used up) and nothing sends it unless a sweep or an operator retries it.
+ * @param {import('./json-log.mjs').EmitEvent} emit
+ * @returns {(job: import('bullmq').Job<SmsJobData> | undefined, err: Error) => void}
+ */
+export function reportFailed(emit) {
+  return (job, err) => {
+    if (!job?.finishedOn) return; // retried: not over yet
+    const e = /** @type {{ code?: unknown, ledgerState?: unknown }} */ (err);
+    const fields = {
+      jobId: job.id,
+      notificationId: job.data?.notificationId,
+      state: typeof e.ledgerState === 'string' ? e.ledgerState : 'none',
+      code: typeof e.code === 'string' ? e.code : 'unexpected',
+    };
+    const rejected = err.name === 'UnrecoverableError' && typeof e.code === 'string';
+    if (rejected) emit('job-rejected', { level: 'warn', ...fields });
+    else emit('job-abandoned', { level: 'error', ...fields, message: err.message });
   };
 }
 

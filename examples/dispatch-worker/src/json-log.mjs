@@ -34,3 +34,9 @@ export function libraryLogger(emit, verbose = false) {
     error: write('error'),
   };
 }
+
+/**
+ * The message of anything thrown (an event's `message` field).
+ * @param {unknown} err @returns {string}
+ */
+export const messageOf = (err) => (err instanceof Error ? err.message : String(err));

@@ -13,8 +13,8 @@ const emit = jsonLines(process.stderr);
 const CLOSE_TIMEOUT_MS = 10_000;
 
 try {
-  const server = await startWebhookServer({
-    ...readWebhookEnv(process.env),
+  // `emit` and `verbose` go beside the options, not spread into a copy: a copy would lose their redacted views.
+  const server = await startWebhookServer(readWebhookEnv(process.env), {
     emit,
     verbose: verbose(process.env),
   });

@@ -14,9 +14,11 @@ const CLOSE_GRACE_MS = 10_000;
 
 try {
   const options = readWorkerEnv(process.env);
-  const running = await createDispatchWorker({ ...options, emit, verbose: verbose(process.env) });
-  // If the drain cannot finish (Redis down), the process exits 1 anyway: the ledger covers in-flight claims.
-  closeOnSignal(emit, running.close, options.drainTimeoutMs + CLOSE_GRACE_MS);
+  // `emit` and `verbose` go beside the options, not spread into a copy: a copy would lose their redacted views.
+  const running = await createDispatchWorker(options, { emit, verbose: verbose(process.env) });
+  // If the drain cannot finish (Redis down), in-flight work is aborted and the process exits 1 anyway: the ledger
+  // covers what is left.
+  closeOnSignal(emit, running.close, options.drainTimeoutMs + CLOSE_GRACE_MS, running.abort);
   emit('ready', {
     pid: process.pid,
     ...(options.workerName ? { name: options.workerName } : {}),
