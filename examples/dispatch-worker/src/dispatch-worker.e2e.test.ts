@@ -2,16 +2,20 @@
 // and PostgreSQL. A job per outcome, a re-enqueued id, status callbacks and reports reaching the ledger, and the
 // LISTEN reconnecting after its backend is terminated. Each test has its own queue (obliterated after); the file
 // has its own schema (dropped after).
+
+import { inspect } from 'node:util';
 import { Msg91Provider, type SmsLedger } from '@leadmetrics/provider-sms';
 import {
   type Msg91Emulator,
   TWILIO_VALID_FROM,
   type TwilioEmulator,
 } from '@leadmetrics/provider-sms/testing';
-import type { Job } from 'bullmq';
+import { type Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchWorker, type DispatchWorkerOptions } from './dispatch-worker.mjs';
 import { jobIdFor } from './job-id.mjs';
+import { BACKOFF_TYPE } from './job-outcome.mjs';
 import { createProducer } from './producer.mjs';
 import { type Fixture, startFixture } from './test-fixture.js';
 import {
@@ -24,6 +28,7 @@ import {
   waitFor,
 } from './test-services.js';
 import { startWebhookServer } from './webhook-server.mjs';
+import { readWorkerEnv } from './worker-env.mjs';
 
 const services = await checkServices('dispatch-worker.e2e.test');
 const MSG91_SECRET = 'msg91-e2e-secret-0123456789';
@@ -39,7 +44,7 @@ const cleanups: Array<() => Promise<unknown>> = [];
 
 /** A running worker + producer on a fresh queue, with the worker's events; closed after the test. */
 async function stack(overrides: Partial<DispatchWorkerOptions> = {}) {
-  const queueName = uniqueName('dw-e2e');
+  const queueName = overrides.queueName ?? uniqueName('dw-e2e');
   const events: Array<Record<string, unknown>> = [];
   const running = await createDispatchWorker({
     databaseUrl: DATABASE_URL,
@@ -84,6 +89,43 @@ async function stack(overrides: Partial<DispatchWorkerOptions> = {}) {
   };
   const starts = (jobId: string | undefined) => events.filter((e) => e.event === 'job' && e.jobId === jobId);
   return { running, producer, events, run, starts };
+}
+
+/**
+ * As a worker SIGKILLed mid-send leaves it, then reconciled too early: an `unknown` Twilio row whose attempt's settle
+ * deadline has passed, with nothing at Twilio (a sweep proves it absent → `deferred`).
+ */
+async function unknownTwilioRow(notificationId: string, message: { to: string; body: string }) {
+  const { to } = message;
+  const lease = { tenantId: TW, notificationId, leaseId: `lease-of-a-dead-worker-${notificationId}` };
+  const fp = ledger.fingerprint(to, message);
+  const bodyFingerprint = ledger.fingerprint(to, { to, body: message.body }, fp.keyId).value;
+  expect(
+    (
+      await ledger.claim({
+        ...lease,
+        recipient: to,
+        fingerprint: fp.value,
+        fingerprintKeyId: fp.keyId,
+        bodyFingerprint,
+      })
+    ).claimed,
+  ).toBe(true);
+  const startedAt = new Date(Date.now() - 10_000);
+  const attempt = {
+    id: `attempt-of-a-dead-worker-${notificationId}`,
+    startedAt,
+    settleBy: new Date(Date.now() - 5_000),
+  };
+  expect(
+    await ledger.recordAttempt(lease, {
+      ...attempt,
+      provider: 'twilio',
+      accountSid: twilio.accountSid,
+      sender: TWILIO_VALID_FROM,
+    }),
+  ).toBe(true);
+  await ledger.fail(lease, 'unknown', { code: 'timeout', outcome: 'unknown', message: 'no answer' });
 }
 
 const sentTwilio = (body: string) => twilio.messages.filter((m) => m.body === body).length;
@@ -137,6 +179,17 @@ describe.skipIf(services.skip)('dispatch worker end to end (Redis + PostgreSQL, 
     expect(job.attemptsMade).toBe(1); // of 20
     expect(s.starts(job.id)).toHaveLength(1);
     expect((await ledger.get(TW, 'rej-1'))?.state).toBe('rejected');
+    await waitFor('job-rejected', async () => s.events.some((e) => e.event === 'job-rejected'));
+    expect(s.events.filter((e) => String(e.event).startsWith('job-') && e.event !== 'job-done')).toEqual([
+      {
+        event: 'job-rejected',
+        level: 'warn',
+        jobId: job.id,
+        notificationId: 'rej-1',
+        state: 'rejected',
+        code: 'invalid_recipient',
+      },
+    ]);
     await new Promise((r) => setTimeout(r, 1_500)); // longer than the first backoff: still not run again
     expect(s.starts(job.id)).toHaveLength(1);
   });
@@ -178,33 +231,8 @@ describe.skipIf(services.skip)('dispatch worker end to end (Redis + PostgreSQL, 
     // As a job left asleep by an unknown outcome past its settle deadline: an unknown row whose attempt's deadline has
     // passed, with nothing at Twilio, and its job delayed by a minute.
     const s = await stack({ reconcileIntervalMs: 300 });
-    const to = '+14155550100';
-    const message = { to, body: 'proved absent, then sent' };
-    const lease = { tenantId: TW, notificationId: 'swept-1', leaseId: 'lease-of-a-dead-worker' };
-    const fp = ledger.fingerprint(to, message);
-    const bodyFingerprint = ledger.fingerprint(to, { to, body: message.body }, fp.keyId).value;
-    expect(
-      (
-        await ledger.claim({
-          ...lease,
-          recipient: to,
-          fingerprint: fp.value,
-          fingerprintKeyId: fp.keyId,
-          bodyFingerprint,
-        })
-      ).claimed,
-    ).toBe(true);
-    const startedAt = new Date(Date.now() - 10_000);
-    const attempt = { id: 'attempt-of-a-dead-worker', startedAt, settleBy: new Date(Date.now() - 5_000) };
-    expect(
-      await ledger.recordAttempt(lease, {
-        ...attempt,
-        provider: 'twilio',
-        accountSid: twilio.accountSid,
-        sender: TWILIO_VALID_FROM,
-      }),
-    ).toBe(true);
-    await ledger.fail(lease, 'unknown', { code: 'timeout', outcome: 'unknown', message: 'no answer' });
+    const message = { to: '+14155550100', body: 'proved absent, then sent' };
+    await unknownTwilioRow('swept-1', message);
     const jobId = jobIdFor(TW, 'swept-1');
     await s.producer.queue.add(
       'sms',
@@ -220,6 +248,131 @@ describe.skipIf(services.skip)('dispatch worker end to end (Redis + PostgreSQL, 
       expect.objectContaining({ outcome: 'complete', deduplicated: false }),
     ]);
     expect(sentTwilio('proved absent, then sent')).toBe(1);
+  });
+
+  it('a job that used up its attempts (a sustained 429) logs job-abandoned at error level', async () => {
+    const s = await stack();
+    twilio.inject({
+      status: 429,
+      json: { code: 20429, message: 'Too Many Requests', status: 429 },
+      times: 6, // every in-process try of both attempts
+    });
+    const jobId = jobIdFor(TW, 'abandon-1');
+    const message = { to: '+14155550100', body: 'given up' };
+    await s.producer.queue.add(
+      'sms',
+      { tenantId: TW, notificationId: 'abandon-1', message },
+      { jobId, attempts: 2, backoff: { type: BACKOFF_TYPE } },
+    );
+    await waitFor('job-abandoned', async () => s.events.some((e) => e.event === 'job-abandoned'));
+    expect(await s.producer.queue.getJobState(jobId)).toBe('failed');
+    const done = s.events.filter((e) => e.event === 'job-done' && e.jobId === jobId);
+    expect(done.map((e) => e.outcome)).toEqual(['retry', 'retry']);
+    expect(s.events.filter((e) => e.event === 'job-abandoned' || e.event === 'job-rejected')).toEqual([
+      expect.objectContaining({
+        event: 'job-abandoned',
+        level: 'error',
+        jobId,
+        notificationId: 'abandon-1',
+        state: 'deferred',
+        code: done[1]?.code,
+      }),
+    ]);
+    expect(sentTwilio('given up')).toBe(0);
+  });
+
+  it('a sweep that proves absent a notification whose job already failed retries that job, which sends it once', async () => {
+    const queueName = uniqueName('dw-e2e');
+    const message = { to: '+14155550100', body: 'failed job, proved absent, sent' };
+    await unknownTwilioRow('swept-failed', message);
+    const jobId = jobIdFor(TW, 'swept-failed');
+    // A job BullMQ already failed for good (as after maxStartedAttempts): taken by hand, failed with no attempt left.
+    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue(queueName, { connection });
+    await queue.add('sms', { tenantId: TW, notificationId: 'swept-failed', message }, { jobId, attempts: 1 });
+    const manual = new Worker(queueName, null, { connection });
+    const taken = (await manual.getNextJob('manual-token')) as Job;
+    await taken.moveToFailed(new Error('job started more than allowable limit'), 'manual-token');
+    expect(await queue.getJobState(jobId)).toBe('failed');
+    await manual.close();
+    await queue.close();
+    await connection.quit();
+    const s = await stack({ queueName, reconcileIntervalMs: 300 });
+    await waitFor(
+      'the retried job to complete',
+      async () => (await s.producer.queue.getJobState(jobId)) === 'completed',
+    );
+    expect(s.events.filter((e) => e.event === 'job-done' && e.jobId === jobId)).toEqual([
+      expect.objectContaining({ outcome: 'complete', deduplicated: false }),
+    ]);
+    expect(sentTwilio(message.body)).toBe(1);
+  });
+
+  it('a sweep that proves absent a notification whose job is gone reports it orphaned (no body to re-send)', async () => {
+    await unknownTwilioRow('orphan-1', { to: '+14155550100', body: 'no job left' });
+    const s = await stack({ reconcileIntervalMs: 300 });
+    await waitFor('orphaned', async () =>
+      s.events.some((e) => e.event === 'orphaned' && e.notificationId === 'orphan-1'),
+    );
+    expect(s.events.find((e) => e.event === 'orphaned' && e.notificationId === 'orphan-1')).toEqual({
+      event: 'orphaned',
+      level: 'error',
+      jobId: jobIdFor(TW, 'orphan-1'),
+      tenantId: TW,
+      notificationId: 'orphan-1',
+      state: 'deferred',
+    });
+    expect((await ledger.get(TW, 'orphan-1'))?.state).toBe('deferred');
+    expect(sentTwilio('no job left')).toBe(0);
+  });
+
+  it('close() during a slow reconcile sweep stops taking jobs at once, then waits for the batch', async () => {
+    await unknownTwilioRow('slow-sweep', { to: '+14155550100', body: 'swept slowly' });
+    twilio.inject({ delayMs: 1_800 }); // the sweep's lookup (the next Twilio request) answers late, within the timeout
+    const s = await stack({ reconcileIntervalMs: 200 });
+    await new Promise((r) => setTimeout(r, 600)); // the first sweep (at 150–250 ms) is waiting for Twilio
+    let closingAt = 0;
+    s.running.worker.on('closing', () => {
+      closingAt = Date.now();
+    });
+    const calledAt = Date.now();
+    const closing = s.running.close();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.events.some((e) => e.event === 'sweep')).toBe(false); // the sweep still waits for Twilio
+    expect(closingAt).toBeGreaterThan(0); // but BullMQ already stops taking jobs
+    expect(closingAt - calledAt).toBeLessThan(100);
+    await closing;
+    expect(s.events.some((e) => e.event === 'sweep')).toBe(true); // the drain waited for the running batch
+  });
+
+  it('the worker holds the redacted options it was given (emit passed beside them): no secret in JSON or inspect', async () => {
+    const password = 'trust-ignores-this-pass-77';
+    const queueName = uniqueName('dw-e2e');
+    const options = readWorkerEnv({
+      DATABASE_URL: DATABASE_URL.replace('postgres@', `postgres:${password}@`),
+      PROVIDER_CONFIG_KEYS: fx.keyRing,
+      PROVIDER_SMS_SCHEMA: fx.schema,
+      MSG91_AUTH_KEY: msg91.authKey,
+      MSG91_TEMPLATE_ID: msg91.templateId,
+      MSG91_API_BASE_URL: msg91.url,
+      REDIS_URL,
+      SMS_QUEUE: queueName,
+      RECONCILE_INTERVAL_MS: '0',
+    });
+    const running = await createDispatchWorker(options, { emit: () => {} });
+    cleanups.push(async () => {
+      await running.close();
+      await obliterateQueue(queueName);
+    });
+    expect(running.options).toBe(options);
+    const secrets = [password, fx.keyRing.slice(3), msg91.authKey];
+    for (const view of [
+      JSON.stringify(running.options),
+      inspect(running.options, { showHidden: true, depth: 5 }),
+    ])
+      for (const secret of secrets) expect(view).not.toContain(secret);
+    // What the entries did before: a spread copy is a plain object, and shows everything.
+    expect(JSON.stringify({ ...options })).toContain(password);
   });
 
   it('SMS_PACING=redis: one tenant number’s messages go out a slot apart (1 segment/s for a US long code)', async () => {

@@ -110,6 +110,7 @@ export async function createDispatchWorker(options, context = {}) {
     const queue = new Queue(options.queueName, { connection: queueConnection });
     queue.on('error', (err) => emit('queue-error', { message: err.message }));
     opened.push(() => queue.close());
+    await queue.waitUntilReady();
     const sweeps = startReconcileLoop({
       reconciler,
       intervalMs: options.reconcileIntervalMs,
