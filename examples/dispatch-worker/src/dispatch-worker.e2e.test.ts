@@ -375,6 +375,41 @@ describe.skipIf(services.skip)('dispatch worker end to end (Redis + PostgreSQL, 
     expect(JSON.stringify({ ...options })).toContain(password);
   });
 
+  it('MSG91 unknown past its settle deadline: the job ends "unknown, reported", a late report still settles the row', async () => {
+    const s = await stack();
+    const dlrUrl = msg91.dlrUrl;
+    msg91.dlrUrl = undefined; // no report before the deadline
+    cleanups.push(async () => {
+      msg91.dlrUrl = dlrUrl;
+    });
+    msg91.inject({ resetSocket: 'mid-response' }); // recorded, the answer lost
+    const job = await s.run(M9, 'unk-m9', 'msg91 with no report');
+    expect(await job.getState()).toBe('completed');
+    expect(job.returnvalue).toEqual({ state: 'unknown', reason: 'no_lookup' });
+    expect(s.events.filter((e) => e.event === 'job-unknown-final')).toEqual([
+      {
+        event: 'job-unknown-final',
+        level: 'warn',
+        jobId: job.id,
+        notificationId: 'unk-m9',
+        state: 'unknown',
+        code: expect.any(String),
+        reason: 'no_lookup',
+      },
+    ]);
+    expect(s.events.filter((e) => e.event === 'job-done' && e.jobId === job.id).at(-1)).toMatchObject({
+      outcome: 'unknown-final',
+    });
+    expect(sentMsg91('msg91 with no report')).toBe(1);
+    expect((await ledger.get(M9, 'unk-m9'))?.state).toBe('unknown');
+    const sent = msg91.messages.find((m) => JSON.stringify(m).includes('msg91 with no report'));
+    await msg91.fireDeliveryReport(sent?.requestId ?? '', { status: 'delivered', url: dlrUrl });
+    await waitFor(
+      'the late report to settle the row',
+      async () => (await ledger.get(M9, 'unk-m9'))?.state === 'accepted',
+    );
+  });
+
   it('SMS_PACING=redis: one tenant number’s messages go out a slot apart (1 segment/s for a US long code)', async () => {
     const keyPrefix = `${uniqueName('dw-pacing')}:`;
     cleanups.push(() => deleteKeys(`${keyPrefix}*`));

@@ -91,6 +91,7 @@ export async function createDispatchWorker(options, context = {}) {
       connection,
       createJobProcessor({
         dispatcher,
+        ledger: ldb.ledger,
         outcome: {
           unknownRecheckMs: options.unknownRecheckMs,
           settledRecheckMs: options.settledRecheckMs,

@@ -30,10 +30,13 @@ const BAD_JOB_CODES = new Set([
  * - `delay`: back to the delayed set for `delayMs` (`moveToDelayed` + `DelayedError`): no attempt is used up, the
  *   dispatcher decides on the next run (it reconciles first; nothing is re-sent blindly).
  * - `retry`: the error is thrown: BullMQ retries it with the job's `attempts` and the backoff of `backoffDelayMs`.
+ * - `unknown-final`: completed as "unknown, reported": past its settle deadline, a row no provider lookup can decide
+ *   (`no_lookup`: MSG91); asking again cannot help, a late delivery report still settles the row (webhook process).
  * @typedef {{ kind: 'complete', deduplicated: boolean, provider: string, messageId: string }
  *   | { kind: 'fail', state: string, code: string }
  *   | { kind: 'delay', state: string, code: string, delayMs: number }
- *   | { kind: 'retry', state: string, code: string }} JobOutcome
+ *   | { kind: 'retry', state: string, code: string }
+ *   | { kind: 'unknown-final', state: 'unknown', code: string, reason: string }} JobOutcome
  */
 
 /**
@@ -68,10 +71,9 @@ export function jobOutcome(settled, options) {
     case 'deferred':
       return { kind: 'retry', state, code };
     case 'unknown': {
-      const ahead = err.retryAfterMs !== undefined && err.retryAfterMs > 0; // the settle deadline is ahead
-      const wait = ahead
-        ? Math.min(err.retryAfterMs ?? 0, options.unknownRecheckMs)
-        : options.settledRecheckMs;
+      const wait = unknownPastDeadline(settled)
+        ? options.settledRecheckMs
+        : Math.min(err.retryAfterMs ?? 0, options.unknownRecheckMs);
       return { kind: 'delay', state, code, delayMs: atLeastMin(wait) };
     }
     case 'claimed':
@@ -80,6 +82,26 @@ export function jobOutcome(settled, options) {
       // Nothing was claimed: bad job data fails, anything else (database down, aborted) is retried with backoff.
       return BAD_JOB_CODES.has(code) ? { kind: 'fail', state, code } : { kind: 'retry', state, code };
   }
+}
+
+/**
+ * Whether the dispatch ended `unknown` with its settle deadline passed (no `retryAfterMs`): only evidence decides now.
+ * @param {{ result: unknown } | { error: unknown }} settled @returns {boolean}
+ */
+export function unknownPastDeadline(settled) {
+  if (!('error' in settled) || !isSmsError(settled.error)) return false;
+  const { ledgerState, retryAfterMs } = settled.error;
+  return ledgerState === 'unknown' && !(retryAfterMs !== undefined && retryAfterMs > 0);
+}
+
+/**
+ * A `delay` of an `unknown` row past its settle deadline becomes `unknown-final` when the row's reconcile `reason` is
+ * `no_lookup` (the provider offers no lookup: re-asking every minute until `maxStartedAttempts` would decide nothing).
+ * @param {JobOutcome} o @param {string | undefined} reason the ledger row's reason @returns {JobOutcome}
+ */
+export function finalUnknown(o, reason) {
+  if (o.kind !== 'delay' || o.state !== 'unknown' || reason !== 'no_lookup') return o;
+  return { kind: 'unknown-final', state: 'unknown', code: o.code, reason };
 }
 
 /**

@@ -5,10 +5,12 @@ import { describe, expect, it } from 'vitest';
 import {
   BASE_BACKOFF_MS,
   backoffDelayMs,
+  finalUnknown,
   giveUpAfterMs,
   jobOutcome,
   MAX_BACKOFF_MS,
   MIN_RETRY_DELAY_MS,
+  unknownPastDeadline,
 } from './job-outcome.mjs';
 import { DEFAULT_JOB_OPTIONS } from './producer.mjs';
 
@@ -113,6 +115,28 @@ describe('jobOutcome', () => {
   it('anything that is not an SmsError is retried with backoff (bounded by attempts)', () => {
     for (const thrown of [new TypeError('x'), 'a string', undefined, { code: 'invalid_config' }])
       expect(outcome(thrown)).toEqual({ kind: 'retry', state: 'none', code: 'unexpected' });
+  });
+});
+
+describe('finalUnknown', () => {
+  it('ends a job whose row is unknown past its deadline with no lookup (MSG91); anything else is unchanged', () => {
+    const past = { error: err('timeout', { ledgerState: 'unknown' }) };
+    const ahead = { error: err('timeout', { ledgerState: 'unknown', retryAfterMs: 4_000 }) };
+    expect(unknownPastDeadline(past)).toBe(true);
+    expect(unknownPastDeadline(ahead)).toBe(false);
+    expect(unknownPastDeadline({ error: err('timeout', { ledgerState: 'deferred' }) })).toBe(false);
+    expect(unknownPastDeadline({ error: new Error('x') })).toBe(false);
+    const delayed = jobOutcome(past, opts);
+    expect(finalUnknown(delayed, 'no_lookup')).toEqual({
+      kind: 'unknown-final',
+      state: 'unknown',
+      code: 'timeout',
+      reason: 'no_lookup',
+    });
+    for (const reason of ['lookup_failed', 'ambiguous_match', undefined])
+      expect(finalUnknown(delayed, reason)).toBe(delayed); // Twilio's list may still decide: asked again
+    const retry = outcome(err('network', { ledgerState: 'deferred' }));
+    expect(finalUnknown(retry, 'no_lookup')).toBe(retry);
   });
 });
 
