@@ -4,11 +4,12 @@
 // (stdout stays empty); SIGTERM/SIGINT drain and exit 0; a bad environment exits 2 with the variable named.
 import { createDispatchWorker } from './dispatch-worker.mjs';
 import { verbose } from './env-vars.mjs';
-import { jsonLines } from './json-log.mjs';
+import { jsonLines, routeConsole } from './json-log.mjs';
 import { closeOnSignal, exitWithError } from './process-entry.mjs';
 import { readWorkerEnv } from './worker-env.mjs';
 
 const emit = jsonLines(process.stderr);
+routeConsole(emit); // dependencies' console output becomes JSON lines too
 /** Extra time past the drain timeout before the process gives up on a clean close (e.g. Redis is down). */
 const CLOSE_GRACE_MS = 10_000;
 
