@@ -328,9 +328,9 @@ describe.skipIf(services.skip)('dispatch worker end to end (Redis + PostgreSQL, 
 
   it('close() during a slow reconcile sweep stops taking jobs at once, then waits for the batch', async () => {
     await unknownTwilioRow('slow-sweep', { to: '+14155550100', body: 'swept slowly' });
-    twilio.inject({ delayMs: 1_800 }); // the sweep's lookup (the next Twilio request) answers late, within the timeout
+    twilio.inject({ delayMs: 1_000 }); // the sweep's lookup (the next Twilio request) answers late, within the timeout
     const s = await stack({ reconcileIntervalMs: 200 });
-    await new Promise((r) => setTimeout(r, 600)); // the first sweep (at 150–250 ms) is waiting for Twilio
+    await new Promise((r) => setTimeout(r, 400)); // the first sweep (at 150–250 ms) is waiting for Twilio
     let closingAt = 0;
     s.running.worker.on('closing', () => {
       closingAt = Date.now();
@@ -376,7 +376,7 @@ describe.skipIf(services.skip)('dispatch worker end to end (Redis + PostgreSQL, 
   });
 
   it('MSG91 unknown past its settle deadline: the job ends "unknown, reported", a late report still settles the row', async () => {
-    const s = await stack();
+    const s = await stack({ requestTimeoutMs: 300 }); // the settle deadline: ~0.8 s after the send
     const dlrUrl = msg91.dlrUrl;
     msg91.dlrUrl = undefined; // no report before the deadline
     cleanups.push(async () => {
