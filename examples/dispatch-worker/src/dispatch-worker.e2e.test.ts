@@ -2,21 +2,19 @@
 // and PostgreSQL. A job per outcome, a re-enqueued id, status callbacks and reports reaching the ledger, and the
 // LISTEN reconnecting after its backend is terminated. Each test has its own queue (obliterated after); the file
 // has its own schema (dropped after).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   cleanups,
   fx,
   ledger,
   M9,
-  runCleanups,
   sentMsg91,
   sentTwilio,
   stack,
-  startE2e,
-  stopE2e,
   TW,
   twilio,
   unknownTwilioRow,
+  useE2eStack,
   webhook,
 } from './e2e-stack.js';
 import { jobIdFor } from './job-id.mjs';
@@ -25,14 +23,7 @@ import { checkServices, deleteKeys, uniqueName, waitFor } from './test-services.
 const services = await checkServices('dispatch-worker.e2e.test');
 
 describe.skipIf(services.skip)('dispatch worker end to end (Redis + PostgreSQL, live emulators)', () => {
-  beforeAll(async () => {
-    services.assert();
-    await startE2e('dw_e2e');
-  });
-
-  afterEach(runCleanups);
-
-  afterAll(stopE2e);
+  useE2eStack(services, 'dw_e2e');
 
   it('accepted → completed: a verified tenant through Twilio, another through the MSG91 default', async () => {
     const s = await stack();

@@ -7,7 +7,7 @@ import {
   type TwilioEmulator,
 } from '@leadmetrics/provider-sms/testing';
 import type { Job } from 'bullmq';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createDispatchWorker, type DispatchWorkerOptions } from './dispatch-worker.mjs';
 import { createProducer } from './producer.mjs';
 import { type Fixture, startFixture } from './test-fixture.js';
@@ -139,4 +139,14 @@ export async function runCleanups() {
 export async function stopE2e() {
   await webhook?.close();
   await fx?.close();
+}
+
+/** Registers the file's hooks: `startE2e` before all (services must be up), `runCleanups` after each, `stopE2e`. */
+export function useE2eStack(services: { assert(): void }, schemaPrefix: string) {
+  beforeAll(async () => {
+    services.assert();
+    await startE2e(schemaPrefix);
+  });
+  afterEach(runCleanups);
+  afterAll(stopE2e);
 }

@@ -4,7 +4,7 @@
 import { inspect } from 'node:util';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDispatchWorker } from './dispatch-worker.mjs';
 import {
   cleanups,
@@ -12,15 +12,13 @@ import {
   ledger,
   M9,
   msg91,
-  runCleanups,
   sentMsg91,
   sentTwilio,
   stack,
-  startE2e,
-  stopE2e,
   TW,
   twilio,
   unknownTwilioRow,
+  useE2eStack,
 } from './e2e-stack.js';
 import { jobIdFor } from './job-id.mjs';
 import { BACKOFF_TYPE } from './job-outcome.mjs';
@@ -37,14 +35,7 @@ import { readWorkerEnv } from './worker-env.mjs';
 const services = await checkServices('job-lifecycle.e2e.test');
 
 describe.skipIf(services.skip)('job lifecycle end to end (Redis + PostgreSQL, live emulators)', () => {
-  beforeAll(async () => {
-    services.assert();
-    await startE2e('dw_life');
-  });
-
-  afterEach(runCleanups);
-
-  afterAll(stopE2e);
+  useE2eStack(services, 'dw_life');
 
   it('a job that used up its attempts (a sustained 429) logs job-abandoned at error level', async () => {
     const s = await stack();
