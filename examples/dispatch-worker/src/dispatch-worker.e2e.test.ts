@@ -2,118 +2,28 @@
 // and PostgreSQL. A job per outcome, a re-enqueued id, status callbacks and reports reaching the ledger, and the
 // LISTEN reconnecting after its backend is terminated. Each test has its own queue (obliterated after); the file
 // has its own schema (dropped after).
-import { Msg91Provider, type SmsLedger } from '@leadmetrics/provider-sms';
+import { describe, expect, it } from 'vitest';
 import {
-  type Msg91Emulator,
-  TWILIO_VALID_FROM,
-  type TwilioEmulator,
-} from '@leadmetrics/provider-sms/testing';
-import type { Job } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDispatchWorker, type DispatchWorkerOptions } from './dispatch-worker.mjs';
+  cleanups,
+  fx,
+  ledger,
+  M9,
+  sentMsg91,
+  sentTwilio,
+  stack,
+  TW,
+  twilio,
+  unknownTwilioRow,
+  useE2eStack,
+  webhook,
+} from './e2e-stack.js';
 import { jobIdFor } from './job-id.mjs';
-import { createProducer } from './producer.mjs';
-import { type Fixture, startFixture } from './test-fixture.js';
-import {
-  checkServices,
-  DATABASE_URL,
-  deleteKeys,
-  obliterateQueue,
-  REDIS_URL,
-  uniqueName,
-  waitFor,
-} from './test-services.js';
-import { startWebhookServer } from './webhook-server.mjs';
+import { checkServices, deleteKeys, uniqueName, waitFor } from './test-services.js';
 
 const services = await checkServices('dispatch-worker.e2e.test');
-const MSG91_SECRET = 'msg91-e2e-secret-0123456789';
-const TW = 'tenant-twilio'; // a verified Twilio config
-const M9 = 'tenant-msg91'; // no config: the MSG91 default
-
-let fx: Fixture;
-let twilio: TwilioEmulator;
-let msg91: Msg91Emulator;
-let ledger: SmsLedger;
-let webhook: { url: string; close(): Promise<void> };
-const cleanups: Array<() => Promise<unknown>> = [];
-
-/** A running worker + producer on a fresh queue, with the worker's events; closed after the test. */
-async function stack(overrides: Partial<DispatchWorkerOptions> = {}) {
-  const queueName = uniqueName('dw-e2e');
-  const events: Array<Record<string, unknown>> = [];
-  const running = await createDispatchWorker({
-    databaseUrl: DATABASE_URL,
-    schema: fx.schema,
-    cipher: fx.cipher,
-    platformDefault: new Msg91Provider(
-      { authKey: msg91.authKey, templateId: msg91.templateId },
-      { apiBaseUrl: msg91.url, timeoutMs: 2_000 },
-    ),
-    twilioOptions: { apiBaseUrl: twilio.url, timeoutMs: 2_000 },
-    statusCallbackBaseUrl: `${webhook.url}/twilio`,
-    redisUrl: REDIS_URL,
-    queueName,
-    concurrency: 4,
-    requestTimeoutMs: 2_000,
-    settleMs: 500,
-    leaseMs: 3_000,
-    unknownRecheckMs: 300,
-    settledRecheckMs: 300,
-    reconcileIntervalMs: 0,
-    drainTimeoutMs: 5_000,
-    lockDurationMs: 5_000,
-    stalledIntervalMs: 1_000,
-    maxStalledCount: 50,
-    maxStartedAttempts: 50,
-    emit: (event, fields = {}) => events.push({ event, ...fields }),
-    ...overrides,
-  });
-  const producer = createProducer({ redisUrl: REDIS_URL, queueName });
-  cleanups.push(async () => {
-    await running.close();
-    await producer.close();
-    await obliterateQueue(queueName);
-  });
-  /** Enqueues and waits until the job completed or failed; returns it (re-read). */
-  const run = async (tenantId: string, notificationId: string, body: string, to = '+14155550100') => {
-    const jobId = await producer.enqueue({ tenantId, notificationId, message: { to, body } });
-    await waitFor(`job ${jobId} to finish`, async () =>
-      ['completed', 'failed'].includes(await producer.queue.getJobState(jobId)),
-    );
-    return (await producer.queue.getJob(jobId)) as Job;
-  };
-  const starts = (jobId: string | undefined) => events.filter((e) => e.event === 'job' && e.jobId === jobId);
-  return { running, producer, events, run, starts };
-}
-
-const sentTwilio = (body: string) => twilio.messages.filter((m) => m.body === body).length;
-const sentMsg91 = (body: string) =>
-  msg91.messages.filter((m) => JSON.stringify(m).includes(JSON.stringify(body).slice(1, -1))).length;
 
 describe.skipIf(services.skip)('dispatch worker end to end (Redis + PostgreSQL, live emulators)', () => {
-  beforeAll(async () => {
-    services.assert();
-    fx = await startFixture('dw_e2e', TW);
-    ({ twilio, msg91, ledger } = fx);
-    webhook = await startWebhookServer({
-      databaseUrl: DATABASE_URL,
-      schema: fx.schema,
-      cipher: fx.cipher,
-      host: '127.0.0.1',
-      port: 0,
-      msg91Secret: MSG91_SECRET,
-    });
-    msg91.dlrUrl = `${webhook.url}/msg91/${MSG91_SECRET}`;
-  });
-
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
-  afterAll(async () => {
-    await webhook?.close();
-    await fx?.close();
-  });
+  useE2eStack(services, 'dw_e2e');
 
   it('accepted → completed: a verified tenant through Twilio, another through the MSG91 default', async () => {
     const s = await stack();
@@ -137,6 +47,17 @@ describe.skipIf(services.skip)('dispatch worker end to end (Redis + PostgreSQL, 
     expect(job.attemptsMade).toBe(1); // of 20
     expect(s.starts(job.id)).toHaveLength(1);
     expect((await ledger.get(TW, 'rej-1'))?.state).toBe('rejected');
+    await waitFor('job-rejected', async () => s.events.some((e) => e.event === 'job-rejected'));
+    expect(s.events.filter((e) => String(e.event).startsWith('job-') && e.event !== 'job-done')).toEqual([
+      {
+        event: 'job-rejected',
+        level: 'warn',
+        jobId: job.id,
+        notificationId: 'rej-1',
+        state: 'rejected',
+        code: 'invalid_recipient',
+      },
+    ]);
     await new Promise((r) => setTimeout(r, 1_500)); // longer than the first backoff: still not run again
     expect(s.starts(job.id)).toHaveLength(1);
   });
@@ -178,33 +99,8 @@ describe.skipIf(services.skip)('dispatch worker end to end (Redis + PostgreSQL, 
     // As a job left asleep by an unknown outcome past its settle deadline: an unknown row whose attempt's deadline has
     // passed, with nothing at Twilio, and its job delayed by a minute.
     const s = await stack({ reconcileIntervalMs: 300 });
-    const to = '+14155550100';
-    const message = { to, body: 'proved absent, then sent' };
-    const lease = { tenantId: TW, notificationId: 'swept-1', leaseId: 'lease-of-a-dead-worker' };
-    const fp = ledger.fingerprint(to, message);
-    const bodyFingerprint = ledger.fingerprint(to, { to, body: message.body }, fp.keyId).value;
-    expect(
-      (
-        await ledger.claim({
-          ...lease,
-          recipient: to,
-          fingerprint: fp.value,
-          fingerprintKeyId: fp.keyId,
-          bodyFingerprint,
-        })
-      ).claimed,
-    ).toBe(true);
-    const startedAt = new Date(Date.now() - 10_000);
-    const attempt = { id: 'attempt-of-a-dead-worker', startedAt, settleBy: new Date(Date.now() - 5_000) };
-    expect(
-      await ledger.recordAttempt(lease, {
-        ...attempt,
-        provider: 'twilio',
-        accountSid: twilio.accountSid,
-        sender: TWILIO_VALID_FROM,
-      }),
-    ).toBe(true);
-    await ledger.fail(lease, 'unknown', { code: 'timeout', outcome: 'unknown', message: 'no answer' });
+    const message = { to: '+14155550100', body: 'proved absent, then sent' };
+    await unknownTwilioRow('swept-1', message);
     const jobId = jobIdFor(TW, 'swept-1');
     await s.producer.queue.add(
       'sms',

@@ -4,13 +4,13 @@
 import { createSmsProviderResolver, createSmsSender } from '@leadmetrics/provider-sms';
 import { createSmsDispatcher, createSmsReconciler } from '@leadmetrics/provider-sms/ledger';
 import { Queue, Worker } from 'bullmq';
-import { jobIdFor } from './job-id.mjs';
 import { backoffDelayMs } from './job-outcome.mjs';
-import { createJobProcessor } from './job-processor.mjs';
+import { createJobProcessor, reportFailed } from './job-processor.mjs';
 import { libraryLogger } from './json-log.mjs';
 import { openLedgerDatabase } from './ledger-database.mjs';
 import { startReconcileLoop } from './reconcile-loop.mjs';
 import { openRedis } from './redis-connection.mjs';
+import { wakeJob } from './wake-job.mjs';
 
 /**
  * Options of `createDispatchWorker` (`readWorkerEnv` builds them from the environment).
@@ -40,26 +40,33 @@ import { openRedis } from './redis-connection.mjs';
  * @property {number} maxStalledCount BullMQ `maxStalledCount`
  * @property {number} maxStartedAttempts BullMQ `maxStartedAttempts` (bounds how often one job is asked again)
  * @property {string} [workerName] this worker's name on its ledger claims and in BullMQ (default `<hostname>:<pid>`)
- * @property {import('./json-log.mjs').EmitEvent} [emit] event sink (default: none)
+ * @property {import('./json-log.mjs').EmitEvent} [emit] event sink (default: none; or in the context argument)
  * @property {boolean} [verbose] pass the library's info/debug logs to `emit`
+ */
+
+/**
+ * What runs beside the options (passed apart, so the options object stays the redacted one `readWorkerEnv` built).
+ * @typedef {{ emit?: import('./json-log.mjs').EmitEvent, verbose?: boolean }} ProcessContext
  */
 
 /**
  * A running worker.
  * @typedef {object} DispatchWorker
  * @property {import('bullmq').Worker} worker the BullMQ worker
+ * @property {DispatchWorkerOptions} options the options it runs with (the caller's object, not a copy)
  * @property {import('@leadmetrics/provider-sms').SmsLedger} ledger
- * @property {() => Promise<void>} close drains: stops taking jobs, lets in-flight ones finish (aborted after
- *   `drainTimeoutMs`: a not-yet-sent claim is released as `deferred`), then closes Redis, LISTEN and the pool
+ * @property {() => Promise<void>} close drains: stops taking jobs and sweeping, lets in-flight ones finish (aborted
+ *   after `drainTimeoutMs`: a not-yet-sent claim is released as `deferred`), then closes Redis, LISTEN and the pool
+ * @property {(reason: Error) => void} abort aborts in-flight dispatches now (the process's exit deadline)
  */
 
 /**
  * Opens the database (migrated), the resolver, ledger, dispatcher and reconciler, and starts the BullMQ worker.
- * @param {DispatchWorkerOptions} options @returns {Promise<DispatchWorker>}
+ * @param {DispatchWorkerOptions} options @param {ProcessContext} [context] @returns {Promise<DispatchWorker>}
  */
-export async function createDispatchWorker(options) {
-  const emit = options.emit ?? (() => undefined);
-  const logger = libraryLogger(emit, options.verbose);
+export async function createDispatchWorker(options, context = {}) {
+  const emit = context.emit ?? options.emit ?? (() => undefined);
+  const logger = libraryLogger(emit, context.verbose ?? options.verbose);
   const ldb = await openLedgerDatabase({
     databaseUrl: options.databaseUrl,
     schema: options.schema,
@@ -84,6 +91,7 @@ export async function createDispatchWorker(options) {
       connection,
       createJobProcessor({
         dispatcher,
+        ledger: ldb.ledger,
         outcome: {
           unknownRecheckMs: options.unknownRecheckMs,
           settledRecheckMs: options.settledRecheckMs,
@@ -96,24 +104,28 @@ export async function createDispatchWorker(options) {
     );
     opened.push(() => worker.close());
     await worker.waitUntilReady();
-    // A sweep that decides a row (accepted, or deferred = proved absent) wakes its delayed job: it completes or sends now.
-    const queue = new Queue(options.queueName, { connection });
+    // A sweep that decides a row (accepted, or deferred = proved absent) wakes its job: delayed → now, failed → retried.
+    // Its own fail-fast connection: a sweep must not hang on a Redis outage (nor hold up a drain).
+    const queueConnection = openRedis(options.redisUrl, { forWorker: false, emit });
+    opened.push(() => queueConnection.quit());
+    const queue = new Queue(options.queueName, { connection: queueConnection });
     queue.on('error', (err) => emit('queue-error', { message: err.message }));
     opened.push(() => queue.close());
+    await queue.waitUntilReady();
     const sweeps = startReconcileLoop({
       reconciler,
       intervalMs: options.reconcileIntervalMs,
       emit,
-      onDecided: (o) => promoteDelayed(queue, jobIdFor(o.tenantId, o.notificationId)),
+      onDecided: (o) => wakeJob(queue, o, emit),
     });
 
     /** @type {Promise<void> | undefined} */
     let closing;
     const drain = async () => {
-      await sweeps.stop();
+      // The drain clock starts now: neither a running sweep nor a slow job may hold the worker past it.
       const timer = setTimeout(() => abort.abort(new Error('drain timeout')), options.drainTimeoutMs);
       try {
-        await worker.close(); // stops taking jobs, waits for the active ones
+        await Promise.all([sweeps.stop(), worker.close()]); // stop taking jobs at once, wait for the active ones
       } finally {
         clearTimeout(timer);
       }
@@ -121,7 +133,9 @@ export async function createDispatchWorker(options) {
     };
     return {
       worker,
+      options,
       ledger: ldb.ledger,
+      abort: (reason) => abort.abort(reason),
       close() {
         closing ??= drain();
         return closing;
@@ -193,21 +207,8 @@ function startWorker(options, connection, processor, emit) {
   });
   worker.on('error', (err) => emit('worker-error', { message: err.message }));
   worker.on('stalled', (jobId) => emit('stalled', { jobId }));
+  worker.on('failed', reportFailed(emit));
   return worker;
-}
-
-/**
- * Moves the job `jobId` from the delayed set to the queue at once (no-op when it is not delayed or gone).
- * @param {Queue} queue @param {string} jobId @returns {Promise<boolean>} whether it was promoted
- */
-export async function promoteDelayed(queue, jobId) {
-  const job = await queue.getJob(jobId);
-  if (!job || !(await job.isDelayed())) return false;
-  // It may have been picked up since the check: BullMQ then refuses, and the job is running anyway.
-  return job.promote().then(
-    () => true,
-    () => false,
-  );
 }
 
 /**

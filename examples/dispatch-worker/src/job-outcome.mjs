@@ -30,10 +30,13 @@ const BAD_JOB_CODES = new Set([
  * - `delay`: back to the delayed set for `delayMs` (`moveToDelayed` + `DelayedError`): no attempt is used up, the
  *   dispatcher decides on the next run (it reconciles first; nothing is re-sent blindly).
  * - `retry`: the error is thrown: BullMQ retries it with the job's `attempts` and the backoff of `backoffDelayMs`.
+ * - `unknown-final`: completed as "unknown, reported": past its settle deadline, a row no provider lookup can decide
+ *   (`no_lookup`: MSG91); asking again cannot help, a late delivery report still settles the row (webhook process).
  * @typedef {{ kind: 'complete', deduplicated: boolean, provider: string, messageId: string }
  *   | { kind: 'fail', state: string, code: string }
  *   | { kind: 'delay', state: string, code: string, delayMs: number }
- *   | { kind: 'retry', state: string, code: string }} JobOutcome
+ *   | { kind: 'retry', state: string, code: string }
+ *   | { kind: 'unknown-final', state: 'unknown', code: string, reason: string }} JobOutcome
  */
 
 /**
@@ -68,10 +71,9 @@ export function jobOutcome(settled, options) {
     case 'deferred':
       return { kind: 'retry', state, code };
     case 'unknown': {
-      const ahead = err.retryAfterMs !== undefined && err.retryAfterMs > 0; // the settle deadline is ahead
-      const wait = ahead
-        ? Math.min(err.retryAfterMs ?? 0, options.unknownRecheckMs)
-        : options.settledRecheckMs;
+      const wait = unknownPastDeadline(settled)
+        ? options.settledRecheckMs
+        : Math.min(err.retryAfterMs ?? 0, options.unknownRecheckMs);
       return { kind: 'delay', state, code, delayMs: atLeastMin(wait) };
     }
     case 'claimed':
@@ -83,17 +85,57 @@ export function jobOutcome(settled, options) {
 }
 
 /**
- * The backoff (ms) before retry number `attemptsMade + 1` of a `retry` outcome: the error's `retryAfterMs` (429
- * Retry-After, a paced sender) when set, else exponential from 1 s with jitter; between 250 ms and 60 s.
+ * Whether the dispatch ended `unknown` with its settle deadline passed (no `retryAfterMs`): only evidence decides now.
+ * @param {{ result: unknown } | { error: unknown }} settled @returns {boolean}
+ */
+export function unknownPastDeadline(settled) {
+  if (!('error' in settled) || !isSmsError(settled.error)) return false;
+  const { ledgerState, retryAfterMs } = settled.error;
+  return ledgerState === 'unknown' && !(retryAfterMs !== undefined && retryAfterMs > 0);
+}
+
+/**
+ * A `delay` of an `unknown` row past its settle deadline becomes `unknown-final` when the row's reconcile `reason` is
+ * `no_lookup` (the provider offers no lookup: re-asking every minute until `maxStartedAttempts` would decide nothing).
+ * @param {JobOutcome} o @param {string | undefined} reason the ledger row's reason @returns {JobOutcome}
+ */
+export function finalUnknown(o, reason) {
+  if (o.kind !== 'delay' || o.state !== 'unknown' || reason !== 'no_lookup') return o;
+  return { kind: 'unknown-final', state: 'unknown', code: o.code, reason };
+}
+
+/**
+ * The backoff (ms) before retry number `attemptsMade + 1` of a `retry` outcome: exponential from 1 s with jitter,
+ * never shorter than the error's `retryAfterMs` (429 Retry-After, a paced sender: a floor, so a sustained 429 cannot
+ * burn the attempts in seconds); between 250 ms and 60 s.
  * @param {number} attemptsMade @param {unknown} err @param {() => number} [random] @returns {number}
  */
 export function backoffDelayMs(attemptsMade, err, random = Math.random) {
-  const after = isSmsError(err) ? err.retryAfterMs : undefined;
-  if (after !== undefined && after > 0) return Math.min(atLeastMin(after), MAX_BACKOFF_MS);
-  const ceiling = Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, attemptsMade - 1), MAX_BACKOFF_MS);
+  const ceiling = backoffCeilingMs(attemptsMade);
   // "Equal jitter": half fixed, half random, so replicas retrying one outage spread out.
-  return atLeastMin(Math.round(ceiling / 2 + (random() * ceiling) / 2));
+  const exponential = Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  const after = isSmsError(err) ? (err.retryAfterMs ?? 0) : 0;
+  return Math.min(atLeastMin(Math.max(after, exponential)), MAX_BACKOFF_MS);
 }
+
+/**
+ * How long a job retried with `backoffDelayMs` waits in all before its last attempt fails (the backoffs alone, the
+ * dispatches' own time not counted): `minMs` with the lowest jitter, `maxMs` with the highest.
+ * @param {number} attempts the job's `attempts` @returns {{ minMs: number, maxMs: number }}
+ */
+export function giveUpAfterMs(attempts) {
+  let minMs = 0;
+  let maxMs = 0;
+  for (let made = 1; made < attempts; made++) {
+    minMs += backoffDelayMs(made, undefined, () => 0);
+    maxMs += backoffDelayMs(made, undefined, () => 1);
+  }
+  return { minMs, maxMs };
+}
+
+/** @param {number} attemptsMade @returns {number} */
+const backoffCeilingMs = (attemptsMade) =>
+  Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, attemptsMade - 1), MAX_BACKOFF_MS);
 
 /** @param {number} ms @returns {number} */
 const atLeastMin = (ms) => Math.max(MIN_RETRY_DELAY_MS, Math.ceil(ms));

@@ -1,13 +1,18 @@
 // job-outcome.mjs: every ledger state, every error code with and without a ledger state, and the backoff.
+import { readFileSync } from 'node:fs';
 import { SMS_ERROR_CODES, SmsError, type SmsErrorCode } from '@leadmetrics/provider-sms';
 import { describe, expect, it } from 'vitest';
 import {
   BASE_BACKOFF_MS,
   backoffDelayMs,
+  finalUnknown,
+  giveUpAfterMs,
   jobOutcome,
   MAX_BACKOFF_MS,
   MIN_RETRY_DELAY_MS,
+  unknownPastDeadline,
 } from './job-outcome.mjs';
+import { DEFAULT_JOB_OPTIONS } from './producer.mjs';
 
 const opts = { unknownRecheckMs: 10_000, settledRecheckMs: 60_000, leaseMs: 30_000 };
 const err = (code: SmsErrorCode, extra: Partial<ConstructorParameters<typeof SmsError>[0]> = {}) =>
@@ -113,11 +118,55 @@ describe('jobOutcome', () => {
   });
 });
 
+describe('finalUnknown', () => {
+  it('ends a job whose row is unknown past its deadline with no lookup (MSG91); anything else is unchanged', () => {
+    const past = { error: err('timeout', { ledgerState: 'unknown' }) };
+    const ahead = { error: err('timeout', { ledgerState: 'unknown', retryAfterMs: 4_000 }) };
+    expect(unknownPastDeadline(past)).toBe(true);
+    expect(unknownPastDeadline(ahead)).toBe(false);
+    expect(unknownPastDeadline({ error: err('timeout', { ledgerState: 'deferred' }) })).toBe(false);
+    expect(unknownPastDeadline({ error: new Error('x') })).toBe(false);
+    const delayed = jobOutcome(past, opts);
+    expect(finalUnknown(delayed, 'no_lookup')).toEqual({
+      kind: 'unknown-final',
+      state: 'unknown',
+      code: 'timeout',
+      reason: 'no_lookup',
+    });
+    for (const reason of ['lookup_failed', 'ambiguous_match', undefined])
+      expect(finalUnknown(delayed, reason)).toBe(delayed); // Twilio's list may still decide: asked again
+    const retry = outcome(err('network', { ledgerState: 'deferred' }));
+    expect(finalUnknown(retry, 'no_lookup')).toBe(retry);
+  });
+});
+
 describe('backoffDelayMs', () => {
-  it('uses the error’s retryAfterMs (Retry-After, pacing), between the minimum and the cap', () => {
-    expect(backoffDelayMs(1, err('rate_limited', { retryAfterMs: 3_000 }))).toBe(3_000);
-    expect(backoffDelayMs(1, err('rate_limited', { retryAfterMs: 10 }))).toBe(MIN_RETRY_DELAY_MS);
-    expect(backoffDelayMs(1, err('rate_limited', { retryAfterMs: 3_600_000 }))).toBe(MAX_BACKOFF_MS);
+  it('takes the error’s retryAfterMs (Retry-After, pacing) as a floor under the exponential, capped at 60 s', () => {
+    const low = () => 0;
+    expect(backoffDelayMs(1, err('rate_limited', { retryAfterMs: 3_000 }), low)).toBe(3_000);
+    expect(backoffDelayMs(1, err('rate_limited', { retryAfterMs: 10 }), low)).toBe(BASE_BACKOFF_MS / 2);
+    expect(backoffDelayMs(1, err('rate_limited', { retryAfterMs: 3_600_000 }), low)).toBe(MAX_BACKOFF_MS);
+    // Retry-After: 1 late in the retries: the exponential (here 30–60 s, capped) wins, not the 1 s.
+    expect(backoffDelayMs(7, err('rate_limited', { retryAfterMs: 1_000 }), low)).toBe(30_000);
+    expect(backoffDelayMs(7, err('rate_limited', { retryAfterMs: 1_000 }), () => 1)).toBe(MAX_BACKOFF_MS);
+  });
+
+  it('a sustained 429 with Retry-After: 1 waits as long as any outage before the 20 attempts are used up', () => {
+    const retryAfter1s = err('rate_limited', { retryAfterMs: 1_000 });
+    let waited = 0;
+    for (let made = 1; made < DEFAULT_JOB_OPTIONS.attempts!; made++)
+      waited += backoffDelayMs(made, retryAfter1s, () => 0);
+    expect(waited).toBeGreaterThanOrEqual(giveUpAfterMs(DEFAULT_JOB_OPTIONS.attempts!).minMs);
+    expect(waited).toBeGreaterThan(7 * 60_000); // not the ~19 s of Retry-After alone
+  });
+
+  it('giveUpAfterMs: the README’s time to give up is what the settings give (20 attempts: 7–14 min)', () => {
+    const { minMs, maxMs } = giveUpAfterMs(DEFAULT_JOB_OPTIONS.attempts!);
+    expect({ minMs, maxMs }).toEqual({ minMs: 421_500, maxMs: 843_000 });
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const min = Math.floor(minMs / 60_000);
+    const max = Math.floor(maxMs / 60_000);
+    expect(readme).toContain(`ride out ${min}–${max} minutes of outage`);
   });
 
   it('otherwise doubles from 1 s with equal jitter, capped at 60 s', () => {

@@ -1,5 +1,6 @@
 // @ts-check
 // One JSON line per event on a stream (stderr in the entries; stdout stays empty), and the library's Logger on top.
+import { format } from 'node:util';
 import { redactSecrets } from '@leadmetrics/provider-sms';
 
 /**
@@ -33,4 +34,26 @@ export function libraryLogger(emit, verbose = false) {
     warn: write('warn'),
     error: write('error'),
   };
+}
+
+/**
+ * The message of anything thrown (an event's `message` field).
+ * @param {unknown} err @returns {string}
+ */
+export const messageOf = (err) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Routes `console.warn`/`console.error` of dependencies into `{"event":"log","source":"console"}` lines, so stderr
+ * stays one JSON line per event (ioredis prints `[WARN] … does not require a password` when REDIS_URL has one and
+ * the server has none).
+ * @param {EmitEvent} emit @param {Pick<Console, 'warn' | 'error'>} [target]
+ */
+export function routeConsole(emit, target = console) {
+  /** @param {'warn' | 'error'} level */
+  const to =
+    (level) =>
+    (/** @type {unknown[]} */ ...args) =>
+      emit('log', { level, source: 'console', msg: format(...args) });
+  target.warn = to('warn');
+  target.error = to('error');
 }

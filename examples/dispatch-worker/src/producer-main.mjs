@@ -5,10 +5,11 @@
 // line that is not a job; exit 2 if any line was bad, 1 if Redis failed.
 import { createInterface } from 'node:readline';
 import { queueName, redisUrl } from './env-vars.mjs';
-import { jsonLines } from './json-log.mjs';
+import { jsonLines, routeConsole } from './json-log.mjs';
 import { createProducer } from './producer.mjs';
 
 const emit = jsonLines(process.stderr);
+routeConsole(emit); // dependencies' console output becomes JSON lines too
 /** @type {ReturnType<typeof createProducer>} */
 let producer;
 try {

@@ -11,7 +11,7 @@ export { jobIdFor };
 
 /**
  * Job options of every enqueue (README "Job options"): `attempts` bounds the backoff retries of `deferred` and of
- * outages before anything was claimed (~15 min with the 60 s cap); delayed re-asks of `unknown`/`in_progress` do not
+ * outages before anything was claimed (7–14 min of backoff: `giveUpAfterMs`); delayed re-asks of `unknown`/`in_progress` do not
  * use attempts up. Finished jobs are kept a while for inspection, then removed (the ledger keeps the history).
  * @type {import('bullmq').JobsOptions}
  */

@@ -76,3 +76,44 @@ describe.skipIf(services.skip)('producer-main.mjs (JSON lines on stdin)', () => 
     }
   });
 });
+
+describe.skipIf(services.skip)('producer-main.mjs with a password in REDIS_URL', () => {
+  it('ioredis’s console warning (the server needs no password) is a JSON log line; the password is never printed', async () => {
+    services.assert();
+    const queueName = uniqueName('dw-prod');
+    const withPassword = REDIS_URL.replace('redis://', 'redis://:unneeded-pass-31@');
+    const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [CLI],
+        {
+          env: { PATH: process.env.PATH ?? '', REDIS_URL: withPassword, SMS_QUEUE: queueName },
+          timeout: 20_000,
+        },
+        (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr }),
+      );
+      child.stdin?.end(
+        `${JSON.stringify({ tenantId: 't1', notificationId: 'n1', message: { to: '+1', body: 'x' } })}\n`,
+      );
+    });
+    try {
+      expect(code).toBe(0);
+      expect(stderr).not.toContain('unneeded-pass-31');
+      const events = stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)); // a plain-text line would throw here
+      expect(events).toContainEqual(
+        expect.objectContaining({
+          event: 'log',
+          level: 'warn',
+          source: 'console',
+          msg: expect.stringMatching(/password/),
+        }),
+      );
+      expect(events.at(-1)).toEqual({ event: 'enqueued', count: 1, bad: 0 });
+    } finally {
+      await obliterateQueue(queueName);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 // reconcile-loop.mjs with a fake reconciler: sweeps on a jittered interval, reports only sweeps that found rows,
-// survives a failing sweep, stop() waits for the running sweep, and 0 disables it.
+// survives a failing sweep, sweeps in batches, stop() waits for the running batch, and 0 disables it.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { countStates, startReconcileLoop } from './reconcile-loop.mjs';
 
@@ -66,6 +66,53 @@ describe('startReconcileLoop', () => {
     finish();
     await stopping;
     expect(stopped).toBe(true);
+  });
+
+  it('sweeps in batches up to the limit, and stop() mid-sweep waits for the running batch only', async () => {
+    vi.useFakeTimers();
+    const row = (n: number) => ({ tenantId: 't', notificationId: `r${n}`, state: 'accepted' as const });
+    let release: () => void = () => {};
+    let calls = 0;
+    const sweep = vi.fn(async ({ limit }: { limit: number }) => {
+      calls++;
+      if (calls === 3) await new Promise<void>((r) => (release = r)); // the third batch is slow
+      return Array.from({ length: limit }, (_, i) => row(calls * 10 + i));
+    });
+    const events: Array<Record<string, unknown>> = [];
+    const loop = startReconcileLoop({
+      reconciler: { sweep },
+      intervalMs: 100,
+      emit: (event, fields) => events.push({ event, ...fields }),
+      limit: 5,
+      batch: 2,
+      random: () => 0.5,
+    });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(sweep.mock.calls.map(([o]) => o)).toEqual([{ limit: 2 }, { limit: 2 }, { limit: 1 }]);
+    const stopping = loop.stop();
+    release();
+    await stopping;
+    expect(events).toEqual([{ event: 'sweep', rows: 5, accepted: 5 }]);
+    // A sweep stopped between batches takes no more.
+    calls = 0;
+    const slow = vi.fn(async ({ limit }: { limit: number }) => {
+      calls++;
+      await new Promise<void>((r) => (release = r));
+      return Array.from({ length: limit }, (_, i) => row(i));
+    });
+    const loop2 = startReconcileLoop({
+      reconciler: { sweep: slow },
+      intervalMs: 100,
+      emit: () => {},
+      limit: 500,
+      batch: 2,
+      random: () => 0.5,
+    });
+    await vi.advanceTimersByTimeAsync(100);
+    const stopping2 = loop2.stop();
+    release();
+    await stopping2;
+    expect(slow).toHaveBeenCalledTimes(1);
   });
 
   it('intervalMs 0: no loop', async () => {

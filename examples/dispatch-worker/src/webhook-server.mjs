@@ -22,12 +22,16 @@ import { openLedgerDatabase } from './ledger-database.mjs';
 
 /**
  * Serves `POST <url>/twilio/<tenantId>` and `POST <url>/msg91/<secret>`; resolves once listening.
- * @param {WebhookServerOptions} options @returns {Promise<{ url: string, close(): Promise<void> }>}
+ * @param {WebhookServerOptions} options
+ * @param {import('./dispatch-worker.mjs').ProcessContext} [context] `emit`/`verbose` beside the (redacted) options
+ * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
-export async function startWebhookServer(options) {
-  const emit = options.emit ?? (() => undefined);
-  const logger = libraryLogger(emit, options.verbose);
-  const ldb = await openLedgerDatabase({ ...options, logger });
+export async function startWebhookServer(options, context = {}) {
+  const emit = context.emit ?? options.emit ?? (() => undefined);
+  const verbose = context.verbose ?? options.verbose;
+  const logger = libraryLogger(emit, verbose);
+  const { databaseUrl, schema, cipher } = options; // named, not spread: a copy would lose the redacted views
+  const ldb = await openLedgerDatabase({ databaseUrl, schema, cipher, logger });
   /** @type {{ close(): Promise<void> } | undefined} */
   let changes;
   try {
@@ -38,7 +42,7 @@ export async function startWebhookServer(options) {
       ...(options.msg91Secret ? { msg91Secret: options.msg91Secret } : {}),
       ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
       onEvent: (e) => {
-        if (options.verbose) emit('status', { provider: e.provider, tenantId: e.tenantId, status: e.status });
+        if (verbose) emit('status', { provider: e.provider, tenantId: e.tenantId, status: e.status });
       },
       logger,
     });
