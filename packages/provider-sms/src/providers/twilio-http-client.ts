@@ -77,8 +77,7 @@ export function runTwilioCall<T>(ctx: TwilioCallContext, fn: () => Promise<T>): 
 
 // What `URLSearchParams` percent-encodes but `encodeURIComponent` leaves as is.
 const FORM_EXTRA_RE = /[!'()~]/g;
-// Text of only these characters is its own encoding, but for "+" (%2B) and " " (%20).
-const FORM_SIMPLE_RE = /^[\w*.\- +]*$/;
+const FORM_EXTRA_TEST_RE = /[!'()~]/;
 const formExtra = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
 
 /**
@@ -86,8 +85,6 @@ const formExtra = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}
  * surrogate becomes U+FFFD), with `%20` for a space: `encodeURIComponent` plus the five characters it leaves.
  */
 function encodeFormComponent(text: string): string {
-  // Most names and values (To, From, a phone number, a plain-text body) need only "+" and " " encoded.
-  if (FORM_SIMPLE_RE.test(text)) return text.replaceAll('+', '%2B').replaceAll(' ', '%20');
   let encoded: string;
   try {
     encoded = encodeURIComponent(text);
@@ -95,7 +92,8 @@ function encodeFormComponent(text: string): string {
     // URIError: a lone surrogate, which URLSearchParams replaces by U+FFFD.
     return new URLSearchParams([['', text]]).toString().slice(1).replace(/\+/g, '%20');
   }
-  return encoded.replace(FORM_EXTRA_RE, formExtra);
+  // Most names and values (To, From, a phone number, a plain-text body) have none of the five.
+  return FORM_EXTRA_TEST_RE.test(encoded) ? encoded.replace(FORM_EXTRA_RE, formExtra) : encoded;
 }
 
 /** Form-encodes values like the SDK (qs with `arrayFormat: 'repeat'`): repeated keys for arrays, `%20` for spaces. */
