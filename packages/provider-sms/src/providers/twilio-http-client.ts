@@ -1,6 +1,7 @@
 import {
   basicAuth,
   type HttpRequest,
+  type HttpResponse,
   headerRecord,
   httpRequest,
   parseRetryAfter,
@@ -167,6 +168,31 @@ function copySdkHeaders(from: TwilioSdkRequest['headers']): {
   return { headers, json };
 }
 
+/** `Retry-After` of a response, read without building its whole header record. */
+function retryAfterHeader(res: HttpResponse): string | null | undefined {
+  return res.rawHeaders ? res.rawHeaders['retry-after'] : res.headers.get('retry-after');
+}
+
+/** The answer handed to the SDK: its header record is built on first read (a send never reads it). */
+class SdkResponse implements TwilioSdkResponse {
+  readonly statusCode: number;
+  readonly body: string;
+  readonly #res: HttpResponse;
+  #headers: Record<string, string> | undefined;
+
+  constructor(res: HttpResponse) {
+    this.statusCode = res.status;
+    this.body = res.text;
+    this.#res = res;
+  }
+
+  /** One string per lower-case header name (see `headerRecord`). */
+  get headers(): Record<string, string> {
+    this.#headers ??= headerRecord(this.#res);
+    return this.#headers;
+  }
+}
+
 /**
  * Builds the SDK `httpClient`: a plain object (no axios, no agent per client) on the package's transport, so
  * all tenants share one connection pool. It keeps no request state (no `lastRequest` holding credentials);
@@ -208,20 +234,19 @@ export function createTwilioHttpClient(options: TwilioHttpClientOptions = {}): T
         url,
         method,
         headers,
-        ...(body !== undefined ? { body } : {}),
+        body,
         timeoutMs: opts.timeout ?? timeoutMs,
         signal: ctx?.signal,
         provider: 'twilio',
         secrets,
       });
-      const resHeaders = headerRecord(res);
       if (ctx) {
         ctx.httpStatus = res.status;
-        const retryAfterMs = parseRetryAfter(resHeaders['retry-after']);
+        const retryAfterMs = parseRetryAfter(retryAfterHeader(res));
         if (retryAfterMs !== undefined) ctx.retryAfterMs = retryAfterMs;
         else delete ctx.retryAfterMs;
       }
-      return { statusCode: res.status, body: res.text, headers: resHeaders };
+      return new SdkResponse(res);
     },
   };
 }

@@ -7,10 +7,17 @@
 /** An SDK object holding a method to wrap. */
 type SdkObject = Record<string, unknown>;
 
+/** Whether two argument lists hold the same values. */
+function sameArgs(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Wraps `owner[method]` (pure in its string arguments and `owner[field]`) so that a call with the same arguments
- * and field value as the last one returns the last answer without calling it; returns false, leaving `owner`
- * as is, when it has no such method.
+ * and field value as the last one returns the last answer without calling it; returns false, leaving `owner` as
+ * is, when it has no such method.
  */
 function rememberLastAnswer(owner: SdkObject | undefined, method: string, field?: string): boolean {
   const original = owner?.[method];
@@ -18,16 +25,15 @@ function rememberLastAnswer(owner: SdkObject | undefined, method: string, field?
   let lastArgs: readonly unknown[] | undefined;
   let lastField: unknown;
   let lastAnswer: unknown;
-  const same = (args: readonly unknown[]) =>
-    lastArgs !== undefined &&
-    args.length === lastArgs.length &&
-    args.every((a, i) => a === lastArgs?.[i]) &&
-    (field === undefined || owner[field] === lastField);
   owner[method] = function remembered(this: unknown, ...args: unknown[]): unknown {
-    if (this === owner && same(args)) return lastAnswer;
+    if (this !== owner) return original.apply(this, args);
+    const fieldValue = field === undefined ? undefined : owner[field];
+    if (lastArgs && fieldValue === lastField && sameArgs(args, lastArgs)) return lastAnswer;
     const answer: unknown = original.apply(this, args);
-    if (this === owner && args.every((a) => a === undefined || typeof a === 'string')) {
-      [lastArgs, lastField, lastAnswer] = [args, field === undefined ? undefined : owner[field], answer];
+    if (args.every((a) => a === undefined || typeof a === 'string')) {
+      lastArgs = args;
+      lastField = fieldValue;
+      lastAnswer = answer;
     }
     return answer;
   };
