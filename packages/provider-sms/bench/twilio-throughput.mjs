@@ -70,7 +70,7 @@ export async function run({ quick = false } = {}) {
     const hz = (name, n) => r[name].mean.map((ms) => (n * 1000) / ms);
     const how = `tinybench, ${opts.rounds} paired rounds × ${opts.time} ms per task, order rotated per round`;
     const limitNote =
-      'limit = a bare keep-alive `node:http` POST (own Agent, 256 sockets, LIFO, no idle timeout) of the same form body and headers to the same emulator, JSON answer parsed; the emulator runs in the same process, so its CPU is in both numbers and the ratio is of whole-process throughput. Ours includes the SDK’s `messages.create` (four regex trims of the URL, a `MessageInstance` with three dayjs date parses) and every local check; one recipient throughout, so the remembered recipient check always hits (a first-seen recipient adds the libphonenumber check)';
+      'limit = a bare keep-alive `node:http` POST (own Agent, 256 sockets, LIFO, no idle timeout) of the same form body and headers to the same emulator, JSON answer parsed; the emulator runs in the same process, so its CPU is in both numbers and the ratio is of whole-process throughput. Ours includes the SDK’s `messages.create` (its URL parts remembered per client, but a `new URL`, a user-agent string and a `MessageInstance` with three dayjs date parses per call) and every local check; one recipient throughout, so the remembered recipient check always hits (a first-seen recipient adds the libphonenumber check)';
     const rows = [];
     for (const [c, limitTarget, sdkTarget] of [
       [1, 0.6, 0.95],

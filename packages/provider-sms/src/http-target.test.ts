@@ -7,6 +7,16 @@ it('httpTarget: parses once per URL (same object), shares one agent per protocol
   expect(httpTarget('http://127.0.0.1:8080/a?x=1')).toBe(a);
   expect(a.options).toMatchObject({ hostname: '127.0.0.1', port: 8080, path: '/a?x=1', protocol: 'http:' });
   expect(a.secure).toBe(false);
+  // Only the keys node:http reads (the agent copies every option per request).
+  expect(Object.keys(a.options).sort()).toEqual(['agent', 'hostname', 'path', 'port', 'protocol']);
+  expect(Object.keys(httpTarget('https://u:p@example.test/x').options).sort()).toEqual([
+    'agent',
+    'auth',
+    'hostname',
+    'path',
+    'protocol',
+  ]);
+  expect(httpTarget('https://u:p@example.test/x').options).toMatchObject({ auth: 'u:p', path: '/x' });
   expect(httpTarget('http://127.0.0.1:8080/b').options.agent).toBe(a.options.agent);
   const s = httpTarget('https://[::1]:8443/c');
   expect(s).toMatchObject({ secure: true, options: { hostname: '::1', port: 8443 } });

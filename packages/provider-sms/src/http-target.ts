@@ -4,7 +4,7 @@ import { BoundedLru } from './lru.js';
 
 /** Where a request goes: node:http options of its URL, the shared agent, and whether it is https. */
 export interface HttpTarget {
-  /** `urlToHttpOptions` of the URL (protocol, host, port, path, auth) with the shared agent. */
+  /** From `urlToHttpOptions` of the URL: protocol, hostname, path, port and auth when set, and the shared agent. */
   options: Readonly<import('node:http').RequestOptions>;
   secure: boolean;
 }
@@ -54,8 +54,18 @@ export function httpTarget(url: string): HttpTarget {
     httpAgent ??= new (nodeHttp().Agent)(AGENT_OPTIONS);
     agent = httpAgent;
   }
+  // Only what node:http reads of `urlToHttpOptions` (not its href, hash, search, pathname): the agent copies
+  // every option of every request, so each extra key costs on each request.
+  const { protocol, hostname, port, path, auth } = urlToHttpOptions(parsed);
   const target: HttpTarget = {
-    options: Object.freeze({ ...urlToHttpOptions(parsed), agent }),
+    options: Object.freeze({
+      protocol,
+      hostname,
+      ...(port !== undefined ? { port } : {}),
+      path,
+      ...(auth ? { auth } : {}),
+      agent,
+    }),
     secure,
   };
   targets.set(url, target);

@@ -30,7 +30,7 @@ it('encodeTwilioForm equals URLSearchParams with %20 for every BMP code unit, lo
   for (const s of samples) expect(encodeTwilioForm({ To: s, Body: s })).toBe(reference({ To: s, Body: s }));
 });
 
-it('encodeTwilioForm equals URLSearchParams for text of letters, digits, "*-._", "+" and " " (its fast path)', () => {
+it('encodeTwilioForm equals URLSearchParams for text of letters, digits, "*-._", "+" and " " (none of the five extra characters)', () => {
   const alphabet = 'aZ09_*.-+ ';
   for (let n = 0; n < 2000; n++) {
     let text = '';

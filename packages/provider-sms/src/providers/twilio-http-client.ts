@@ -1,6 +1,7 @@
 import {
   basicAuth,
   type HttpRequest,
+  type HttpResponse,
   headerRecord,
   httpRequest,
   parseRetryAfter,
@@ -77,8 +78,7 @@ export function runTwilioCall<T>(ctx: TwilioCallContext, fn: () => Promise<T>): 
 
 // What `URLSearchParams` percent-encodes but `encodeURIComponent` leaves as is.
 const FORM_EXTRA_RE = /[!'()~]/g;
-// Text of only these characters is its own encoding, but for "+" (%2B) and " " (%20).
-const FORM_SIMPLE_RE = /^[\w*.\- +]*$/;
+const FORM_EXTRA_TEST_RE = /[!'()~]/;
 const formExtra = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
 
 /**
@@ -86,8 +86,6 @@ const formExtra = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}
  * surrogate becomes U+FFFD), with `%20` for a space: `encodeURIComponent` plus the five characters it leaves.
  */
 function encodeFormComponent(text: string): string {
-  // Most names and values (To, From, a phone number, a plain-text body) need only "+" and " " encoded.
-  if (FORM_SIMPLE_RE.test(text)) return text.replaceAll('+', '%2B').replaceAll(' ', '%20');
   let encoded: string;
   try {
     encoded = encodeURIComponent(text);
@@ -95,7 +93,8 @@ function encodeFormComponent(text: string): string {
     // URIError: a lone surrogate, which URLSearchParams replaces by U+FFFD.
     return new URLSearchParams([['', text]]).toString().slice(1).replace(/\+/g, '%20');
   }
-  return encoded.replace(FORM_EXTRA_RE, formExtra);
+  // Most names and values (To, From, a phone number, a plain-text body) have none of the five.
+  return FORM_EXTRA_TEST_RE.test(encoded) ? encoded.replace(FORM_EXTRA_RE, formExtra) : encoded;
 }
 
 /** Form-encodes values like the SDK (qs with `arrayFormat: 'repeat'`): repeated keys for arrays, `%20` for spaces. */
@@ -169,6 +168,31 @@ function copySdkHeaders(from: TwilioSdkRequest['headers']): {
   return { headers, json };
 }
 
+/** `Retry-After` of a response, read without building its whole header record. */
+function retryAfterHeader(res: HttpResponse): string | null | undefined {
+  return res.rawHeaders ? res.rawHeaders['retry-after'] : res.headers.get('retry-after');
+}
+
+/** The answer handed to the SDK: its header record is built on first read (a send never reads it). */
+class SdkResponse implements TwilioSdkResponse {
+  readonly statusCode: number;
+  readonly body: string;
+  readonly #res: HttpResponse;
+  #headers: Record<string, string> | undefined;
+
+  constructor(res: HttpResponse) {
+    this.statusCode = res.status;
+    this.body = res.text;
+    this.#res = res;
+  }
+
+  /** One string per lower-case header name (see `headerRecord`). */
+  get headers(): Record<string, string> {
+    this.#headers ??= headerRecord(this.#res);
+    return this.#headers;
+  }
+}
+
 /**
  * Builds the SDK `httpClient`: a plain object (no axios, no agent per client) on the package's transport, so
  * all tenants share one connection pool. It keeps no request state (no `lastRequest` holding credentials);
@@ -210,20 +234,19 @@ export function createTwilioHttpClient(options: TwilioHttpClientOptions = {}): T
         url,
         method,
         headers,
-        ...(body !== undefined ? { body } : {}),
+        body,
         timeoutMs: opts.timeout ?? timeoutMs,
         signal: ctx?.signal,
         provider: 'twilio',
         secrets,
       });
-      const resHeaders = headerRecord(res);
       if (ctx) {
         ctx.httpStatus = res.status;
-        const retryAfterMs = parseRetryAfter(resHeaders['retry-after']);
+        const retryAfterMs = parseRetryAfter(retryAfterHeader(res));
         if (retryAfterMs !== undefined) ctx.retryAfterMs = retryAfterMs;
         else delete ctx.retryAfterMs;
       }
-      return { statusCode: res.status, body: res.text, headers: resHeaders };
+      return new SdkResponse(res);
     },
   };
 }

@@ -32,6 +32,7 @@ import {
 import { type TwilioListedMessage, type TwilioListQuery, toListedMessage } from './twilio-listed-message.js';
 import { twilioMessageOptions } from './twilio-message-options.js';
 import { loadSdk, type SdkClient, type SdkPage } from './twilio-sdk.js';
+import { rememberSdkUrls } from './twilio-sdk-urls.js';
 
 export type { TwilioFailure } from './map-twilio-error.js';
 export { mapTwilioError, twilioFailureToSmsError } from './map-twilio-error.js';
@@ -222,7 +223,7 @@ export class TwilioProvider implements SmsProvider {
     }
   }
 
-  /** Builds the SDK client once per provider: our httpClient, `autoRetry` off, lazy loading. */
+  /** Builds the SDK client once per provider: our httpClient, `autoRetry` off, lazy loading, URLs remembered. */
   #getClient(): Promise<SdkClient> {
     this.#client ??= loadSdk().then((twilio) => {
       this.#readyClient = twilio(this.#accountSid, this.#authToken, {
@@ -231,6 +232,7 @@ export class TwilioProvider implements SmsProvider {
         autoRetry: false,
         lazyLoading: true,
       });
+      rememberSdkUrls(this.#readyClient);
       return this.#readyClient;
     });
     this.#client.catch(() => {
