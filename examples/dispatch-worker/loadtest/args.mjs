@@ -18,7 +18,7 @@ export const USAGE = `pnpm loadtest [--quick] [--json] [--workers N] [--notifica
   --fault-every-ms MS     inject the next provider fault this often (default 1500; 0 = never)
   --reenqueue-share F     share of ids enqueued again after BullMQ removed their job (default 0.1)
   --tenants T             tenants (default 50), of which --twilio-tenants (default 15) have their own Twilio account
-  --min-kills K           the drain is not declared before K kills (default 1, 3 with --quick; with kills on)
+  --min-kills K           the drain is not declared before K kills (default 5, 3 with --quick; with kills on)
   --no-chaos              neither kills nor faults (what the throughput series runs)
   --no-throughput         full run without the 1/2/4-worker throughput series and the ceiling point
   --no-write              do not write BENCHMARKS.md's loadtest section
@@ -79,7 +79,7 @@ export function parseArgs(argv) {
     reenqueueShare: 0.1,
     tenants: 50,
     twilioTenants: 15,
-    minKills: quick ? 3 : 1,
+    minKills: quick ? 3 : 5,
     chaos: true,
     throughput: !quick,
     write: !quick,

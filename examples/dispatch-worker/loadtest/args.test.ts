@@ -15,7 +15,13 @@ describe('parseArgs', () => {
   });
 
   it('a full run measures the series and writes unless --no-write; explicit values win over --quick', () => {
-    expect(parseArgs([])).toMatchObject({ quick: false, workers: 4, throughput: true, write: true });
+    expect(parseArgs([])).toMatchObject({
+      quick: false,
+      workers: 4,
+      minKills: 5,
+      throughput: true,
+      write: true,
+    });
     expect(parseArgs(['--no-write']).write).toBe(false);
     expect(parseArgs(['--quick', '--workers', '5', '--notifications', '90', '--json'])).toMatchObject({
       workers: 5,
