@@ -73,6 +73,19 @@ describe('rememberSdkUrls (real SDK)', () => {
     expect(before).toBe('2010-04-01/x.json');
   });
 
+  it('clients share the memo (one wrapper per SDK method, no closure per client), each still gets its own answer', async () => {
+    const a = await realClient();
+    const b = await realClient();
+    rememberSdkUrls(a);
+    rememberSdkUrls(b);
+    expect(a.api.v2010.relativeUrl).toBe(b.api.v2010.relativeUrl);
+    expect(a.getHostname).toBe(b.getHostname);
+    b.api.v2010._version = '2099-01-01';
+    expect(a.api.v2010.relativeUrl('/y.json')).toBe('2010-04-01/y.json');
+    expect(b.api.v2010.relativeUrl('/y.json')).toBe('2099-01-01/y.json');
+    expect(a.api.v2010.relativeUrl('/y.json')).toBe('2010-04-01/y.json');
+  });
+
   it('leaves an object without the methods alone (a mocked client)', () => {
     const mocked = { messages: {}, api: { v2010: {} } };
     expect(rememberSdkUrls(mocked)).toBe(false);

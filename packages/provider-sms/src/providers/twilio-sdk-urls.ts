@@ -1,56 +1,74 @@
 // The twilio SDK builds the same URL on every call: `Version.relativeUrl` and `Domain.absoluteUrl`
 // (twilio/lib/base/Version.js, Domain.js) each run two `trim()`s that build a RegExp per call, and
-// `BaseTwilio.getHostname` splits and rejoins the host three times. Each is a pure function of its arguments and
-// of a field the client fixes at construction, so each is wrapped on this client's own objects (never on the
-// SDK's prototypes) to remember its last answer.
+// `BaseTwilio.getHostname` splits and rejoins the host three times. Each is a pure function of its string arguments
+// and of a field the client fixes at construction, so this client's own objects (never the SDK's prototypes) get a
+// wrapper that answers from one memo shared by every client: the same arguments and field give the same answer
+// whichever client asks. The wrapper is one function per wrapped SDK method, not a closure per client, so a tenant's
+// client costs one property per wrapped object and nothing else.
+import { BoundedLru } from '../lru.js';
 
 /** An SDK object holding a method to wrap. */
 type SdkObject = Record<string, unknown>;
+type SdkMethod = (this: unknown, ...args: unknown[]) => unknown;
 
-/** Whether two argument lists hold the same values. */
-function sameArgs(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** Answers by method, field value and arguments; bounded (the URIs carry account SIDs, one set per tenant). */
+const answers = new BoundedLru<string, unknown>(1024);
+/** The wrapper of each SDK method, made once per method function and shared by every client's object. */
+const wrappers = new WeakMap<SdkMethod, SdkMethod>();
+
+/** The memo key of a call, or undefined when an argument or the field is not a string (or undefined). */
+function memoKey(method: string, fieldValue: unknown, args: readonly unknown[]): string | undefined {
+  if (fieldValue !== undefined && typeof fieldValue !== 'string') return undefined;
+  let key = `${method}\u0000${fieldValue === undefined ? '\u0001' : fieldValue}`;
+  for (const a of args) {
+    if (a === undefined) key += '\u0000\u0001';
+    else if (typeof a === 'string') key += `\u0000${a}`;
+    else return undefined;
+  }
+  return key;
+}
+
+/** The shared wrapper of `original` (named `method`, pure in its string arguments and `this[field]`). */
+function wrapperOf(original: SdkMethod, method: string, field: string | undefined): SdkMethod {
+  let wrapper = wrappers.get(original);
+  if (!wrapper) {
+    wrapper = function remembered(this: unknown, ...args: unknown[]): unknown {
+      const self = this as SdkObject | undefined;
+      const key = memoKey(method, field === undefined ? undefined : self?.[field], args);
+      if (key === undefined) return original.apply(this, args);
+      const hit = answers.get(key);
+      if (hit !== undefined) return hit;
+      const answer = original.apply(this, args);
+      if (answer !== undefined) answers.set(key, answer);
+      return answer;
+    };
+    wrappers.set(original, wrapper);
+  }
+  return wrapper;
 }
 
 /**
- * Wraps `owner[method]` (pure in its string arguments and `owner[field]`) so that a call with the same arguments
- * and field value as the last one returns the last answer without calling it; returns false, leaving `owner` as
- * is, when it has no such method.
+ * Puts the shared remembering wrapper of `owner[method]` on `owner` itself; returns false, leaving `owner` as is,
+ * when it has no such method.
  */
-function rememberLastAnswer(owner: SdkObject | undefined, method: string, field?: string): boolean {
+function rememberAnswers(owner: SdkObject | undefined, method: string, field?: string): boolean {
   const original = owner?.[method];
   if (!owner || typeof original !== 'function') return false;
-  let lastArgs: readonly unknown[] | undefined;
-  let lastField: unknown;
-  let lastAnswer: unknown;
-  owner[method] = function remembered(this: unknown, ...args: unknown[]): unknown {
-    if (this !== owner) return original.apply(this, args);
-    const fieldValue = field === undefined ? undefined : owner[field];
-    if (lastArgs && fieldValue === lastField && sameArgs(args, lastArgs)) return lastAnswer;
-    const answer: unknown = original.apply(this, args);
-    if (args.every((a) => a === undefined || typeof a === 'string')) {
-      lastArgs = args;
-      lastField = fieldValue;
-      lastAnswer = answer;
-    }
-    return answer;
-  };
+  owner[method] = wrapperOf(original as SdkMethod, method, field);
   return true;
 }
 
 /**
- * Makes a real SDK client remember the last URL parts it built for the Messages API (`client.getHostname`,
- * `client.api.v2010.relativeUrl`, `client.api.absoluteUrl`), so a repeated send reruns none of them; answers are
- * unchanged. Returns whether all three were found (a mocked client without them is left alone).
+ * Makes a real SDK client answer the URL parts it builds for the Messages API (`client.getHostname`,
+ * `client.api.v2010.relativeUrl`, `client.api.absoluteUrl`) from the shared memo, so a repeated send reruns none of
+ * them; answers are unchanged. Returns whether all three were found (a mocked client without them is left alone).
  */
 export function rememberSdkUrls(client: unknown): boolean {
   const sdk = client as SdkObject | undefined;
   const version = (sdk?.api as SdkObject | undefined)?.v2010 as SdkObject | undefined;
   const domain = version?._domain as SdkObject | undefined;
-  const host = rememberLastAnswer(sdk, 'getHostname');
-  const relative = rememberLastAnswer(version, 'relativeUrl', '_version');
-  const absolute = rememberLastAnswer(domain, 'absoluteUrl', 'baseUrl');
+  const host = rememberAnswers(sdk, 'getHostname');
+  const relative = rememberAnswers(version, 'relativeUrl', '_version');
+  const absolute = rememberAnswers(domain, 'absoluteUrl', 'baseUrl');
   return host && relative && absolute;
 }
