@@ -59,8 +59,10 @@ export interface DemoReconciled {
   notificationId: string;
   /** The ledger state the failed dispatch left ('unknown': it may have been sent). */
   stateAfterFailure: string | null;
-  /** What the reconciliation sweep made of it ('accepted': found at Twilio). */
+  /** The row's state once settled ('accepted': found at Twilio). */
   reconciledState: string | null;
+  /** What settled it: the sweep's lookup at Twilio, or Twilio's status callback when it reached the ledger first. */
+  settledBy: 'reconciliation sweep' | 'status callback' | null;
   messageId: string | null;
   /** The dispatch after the sweep: the stored result, deduplicated. */
   deduplicated: boolean;
@@ -208,6 +210,7 @@ export async function awaitDelivery(
  */
 export async function reconcileUnknown(
   dispatcher: SmsDispatcher,
+  ledger: SmsLedger,
   twilio: TwilioEmulator,
   tenantId: string,
   message: SmsMessage,
@@ -223,12 +226,17 @@ export async function reconcileUnknown(
   }
   const before = twilio.received;
   const outcome = (await dispatcher.reconcile()).find((o) => o.notificationId === notificationId);
+  // The emulator's status callbacks are evidence too: when one reached the ledger before the sweep, the row is
+  // already settled and the sweep has nothing to take (a race, said as it happened).
+  const row = outcome ? undefined : await ledger.get(tenantId, notificationId);
+  const settled = row && row.state !== 'unknown' ? row : undefined;
   const again = await dispatcher.dispatch({ tenantId, notificationId, message });
   return {
     notificationId,
     stateAfterFailure,
-    reconciledState: outcome?.state ?? null,
-    messageId: outcome?.messageId ?? null,
+    reconciledState: outcome?.state ?? settled?.state ?? null,
+    settledBy: outcome ? 'reconciliation sweep' : settled ? 'status callback' : null,
+    messageId: outcome?.messageId ?? settled?.messageId ?? null,
     deduplicated: again.deduplicated,
     providerRequests: twilio.received - before,
   };

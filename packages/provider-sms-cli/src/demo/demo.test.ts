@@ -119,6 +119,7 @@ describe('pnpm demo', () => {
       notificationId: 'demo-unknown',
       stateAfterFailure: 'unknown',
       reconciledState: 'accepted',
+      settledBy: expect.stringMatching(/^(reconciliation sweep|status callback)$/),
       deduplicated: true,
       providerRequests: 0,
     });

@@ -294,13 +294,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       `Status callbacks of ${delivery.messageId} reached the webhook handler: ${delivery.statuses.join(' → ') || 'none'} ` +
         `(ledger status: ${delivery.ledgerStatus ?? '-'}).`,
     );
-    const reconciled = await reconcileUnknown(dispatcher, twilio, first.tenant, {
+    const reconciled = await reconcileUnknown(dispatcher, ledger, twilio, first.tenant, {
       to: '+14155552672',
       body: 'Your parcel is out for delivery',
     });
     out(
       `${reconciled.notificationId}: the connection broke after Twilio took the message → ledger state ` +
-        `${reconciled.stateAfterFailure}; the reconciliation sweep found it at Twilio → ${reconciled.reconciledState} ` +
+        `${reconciled.stateAfterFailure}; ${reconciled.settledBy === 'status callback' ? "Twilio's status callback settled it before the sweep" : 'the reconciliation sweep found it at Twilio'} → ${reconciled.reconciledState} ` +
         `(${reconciled.messageId}); dispatched again: deduplicated: ${reconciled.deduplicated}, provider requests: ${reconciled.providerRequests}.`,
     );
     out();
