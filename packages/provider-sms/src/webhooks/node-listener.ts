@@ -26,7 +26,7 @@ type NodeRequest = IncomingMessage & { originalUrl?: string; body?: unknown; _bo
 const HOST_RE = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 const plain = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) =>
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...extra }).end(body);
+  res.writeHead(status, { 'content-type': ANSWER_CONTENT_TYPE, ...extra }).end(body);
 
 /**
  * The request's URL, parsed: the path as received (origin-form only) under the `Host` header, which must be a bare
@@ -161,7 +161,7 @@ export function toNodeListener(
       });
       res.writeHead(response.status, out).end(Buffer.from(await response.arrayBuffer()));
     })().catch(() => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': ANSWER_CONTENT_TYPE });
       res.end('internal error');
     });
   };
